@@ -1,0 +1,12 @@
+import { CreateExportJobs1763700000000 } from './1763700000000-create-export-jobs';
+import { CreateIdempotencyKeys1763710000000 } from './1763710000000-create-idempotency-keys';
+import { AddExpiryAndJobEvents1763720000000 } from './1763720000000-add-expiry-and-job-events';
+import { AddJobServer1763730000000 } from './1763730000000-add-job-server';
+
+/** Every migration, oldest first. Listed explicitly so the app, the CLI and tests load the same set. */
+export const MIGRATIONS = [
+  CreateExportJobs1763700000000,
+  CreateIdempotencyKeys1763710000000,
+  AddExpiryAndJobEvents1763720000000,
+  AddJobServer1763730000000,
+];

@@ -1,0 +1,28 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { AuditTrail } from './audit/audit-trail';
+import { requireJsonBody } from './common/http/require-json-body';
+import { ProblemDetailsFilter } from './common/problem-details/problem-details.filter';
+import { createValidationPipe } from './common/validation/validation-pipe';
+import { AppConfig } from './config/app-config';
+import { setUpOpenApi } from './openapi/openapi';
+
+/** Builds the whole application; main.ts and the tests both start it this way. */
+export async function createApp(config: AppConfig): Promise<INestApplication> {
+  // Start-up messages wait for the pino logger, so they are JSON lines at LOG_LEVEL too.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bodyParser: false,
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.use(requireJsonBody);
+  app.useBodyParser('json', { limit: '64kb' });
+  app.set('x-powered-by', false);
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ProblemDetailsFilter(app.get(AuditTrail)));
+  setUpOpenApi(app);
+  return app;
+}

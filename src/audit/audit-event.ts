@@ -1,0 +1,32 @@
+/** One entry of the audit trail: who did what to which job, and how it ended. */
+export interface AuditEvent {
+  action: AuditAction;
+  outcome: 'success' | 'rejected' | 'failure';
+  jobId?: string;
+  /** The principal hash (never a credential). */
+  principal?: string;
+  httpStatus?: number;
+  requestId?: string;
+  clientIp?: string;
+  detail?: Record<string, unknown>;
+}
+
+export type AuditAction =
+  | 'job.created'
+  | 'job.started'
+  | 'job.progress'
+  | 'job.completed'
+  | 'job.failed'
+  | 'job.cancelled'
+  | 'job.purged'
+  | 'job.read'
+  | 'job.listed'
+  | 'job.results_read'
+  | 'job.downloaded'
+  | 'job.log_read'
+  | 'job.events_read'
+  | 'request.rejected';
+
+export interface RecordedAuditEvent extends AuditEvent {
+  occurredAt: Date;
+}

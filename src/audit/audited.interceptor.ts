@@ -1,0 +1,44 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { Response } from 'express';
+import { mergeMap, Observable } from 'rxjs';
+import { RequestWithCaller } from '../auth/caller.guard';
+import { AuditAction } from './audit-event';
+import { AuditTrail } from './audit-trail';
+import { requestAuditFields } from './request-audit-fields';
+
+const AUDIT_ACTION = 'audit:action';
+
+/** The audit action a route's successful answers are recorded as. */
+export const Audited = (action: AuditAction) => SetMetadata(AUDIT_ACTION, action);
+
+/**
+ * Records successful requests to @Audited routes, after the handler ran. Rejected requests are
+ * recorded where they are turned into problems.
+ */
+@Injectable()
+export class AuditedInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly audit: AuditTrail,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const action = this.reflector.get<AuditAction | undefined>(AUDIT_ACTION, context.getHandler());
+    if (!action) return next.handle();
+    const request = context.switchToHttp().getRequest<RequestWithCaller>();
+    const response = context.switchToHttp().getResponse<Response>();
+    // The answer waits for its audit record: nothing is answered that the trail does not show.
+    return next.handle().pipe(
+      mergeMap(async (body: unknown) => {
+        await this.audit.record({
+          action,
+          outcome: 'success',
+          httpStatus: response.statusCode,
+          ...requestAuditFields(request),
+        });
+        return body;
+      }),
+    );
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Errors the domain raises; one place (the problem-details filter) turns each code into an HTTP
+ * status, so services never deal in HTTP.
+ */
+export type DomainErrorCode =
+  | 'unauthenticated'
+  | 'job-not-found'
+  | 'job-conflict'
+  | 'idempotency-key-reused'
+  | 'invalid-idempotency-key'
+  | 'shutting-down'
+  | 'job-expired'
+  | 'job-has-no-results'
+  | 'download-not-available';
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+    /** Extra members of the problem document, e.g. the job's id and status. */
+    readonly extensions: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}

@@ -1,0 +1,258 @@
+import { createHash } from 'node:crypto';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { plainToInstance } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+import ms, { StringValue } from 'ms';
+
+/** pino's level names; `silent` turns logging off. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The server's validated, typed configuration. Built once at start from the environment. */
+export interface AppConfig {
+  port: number;
+  host: string;
+  /** Absent: main.ts starts an embedded PostgreSQL and fills this in. */
+  databaseUrl?: string;
+  exportBaseDir: string;
+  /**
+   * This server's identity among servers sharing the database: its host and export folder (the
+   * folder holds its jobs' files, so one server per folder). Stable across restarts.
+   */
+  serverId: string;
+  maxConcurrentJobs: number;
+  jobTimeoutMs: number;
+  /** How long a stopped exporter gets between SIGINT and SIGKILL. */
+  stopGraceMs: number;
+  terraformBin: string;
+  providerVersion: string;
+  terraformCliConfigFile?: string;
+  terraformPluginCacheDir?: string;
+  genesys: GenesysEnvironment;
+  logLevel: LogLevel;
+  /** How long running exports may finish after SIGTERM before they are stopped. */
+  shutdownGraceMs: number;
+  /** Finished jobs older than this lose their files (and become `expired`). */
+  jobRetentionMs: number;
+  cleanupIntervalMs: number;
+  /** Whether a request without a bearer token may use the server's own credentials. */
+  allowEnvCredentials: boolean;
+  rateLimits: { requestsPerMinute: number; createsPerMinute: number };
+}
+
+/** The server's own Genesys Cloud settings; the region is passed through verbatim, never interpreted. */
+export interface GenesysEnvironment {
+  oauthClientId?: string;
+  oauthClientSecret?: string;
+  region?: string;
+}
+
+const DURATION = /^\d+(ms|s|m|h|d)$/;
+
+/** One property per environment variable, so validation messages name the variable. */
+class EnvironmentVariables {
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 8080;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  HOST = '127.0.0.1';
+
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  EXPORT_BASE_DIR = './exports';
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  MAX_CONCURRENT_JOBS = 5;
+
+  @IsOptional()
+  @Matches(DURATION, { message: 'JOB_TIMEOUT must be a duration such as 45s, 30m or 2h' })
+  JOB_TIMEOUT = '30m';
+
+  @IsOptional()
+  @Matches(DURATION, { message: 'EXPORTER_STOP_GRACE must be a duration such as 10s' })
+  EXPORTER_STOP_GRACE = '10s';
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  TERRAFORM_BIN = 'terraform';
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(/^[0-9A-Za-z .,<>=~!-]+$/, {
+    message: 'GENESYSCLOUD_PROVIDER_VERSION must be a Terraform version constraint such as ~> 1.84',
+  })
+  GENESYSCLOUD_PROVIDER_VERSION = '~> 1.84';
+
+  @IsOptional()
+  @IsString()
+  TF_CLI_CONFIG_FILE?: string;
+
+  @IsOptional()
+  @IsString()
+  TF_PLUGIN_CACHE_DIR?: string;
+
+  @IsOptional()
+  @IsString()
+  GENESYSCLOUD_OAUTHCLIENT_ID?: string;
+
+  @IsOptional()
+  @IsString()
+  GENESYSCLOUD_OAUTHCLIENT_SECRET?: string;
+
+  @IsOptional()
+  @IsString()
+  GENESYSCLOUD_REGION?: string;
+
+  @IsOptional()
+  @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: LogLevel = 'info';
+
+  @IsOptional()
+  @Matches(DURATION, { message: 'SHUTDOWN_GRACE must be a duration such as 30s' })
+  SHUTDOWN_GRACE = '30s';
+
+  @IsOptional()
+  @Matches(DURATION, { message: 'JOB_RETENTION must be a duration such as 7d or 12h' })
+  JOB_RETENTION = '7d';
+
+  @IsOptional()
+  @Matches(DURATION, { message: 'CLEANUP_INTERVAL must be a duration such as 1h' })
+  CLEANUP_INTERVAL = '1h';
+
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'ALLOW_ENV_CREDENTIALS must be true or false' })
+  ALLOW_ENV_CREDENTIALS = 'true';
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  RATE_LIMIT_PER_MINUTE = 300;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  CREATE_RATE_LIMIT_PER_MINUTE = 20;
+}
+
+/** The variables loadAppConfig reads; everything else in the environment is ignored. */
+const CONFIG_VARIABLES: readonly (keyof EnvironmentVariables)[] = [
+  'PORT',
+  'HOST',
+  'DATABASE_URL',
+  'EXPORT_BASE_DIR',
+  'MAX_CONCURRENT_JOBS',
+  'JOB_TIMEOUT',
+  'EXPORTER_STOP_GRACE',
+  'TERRAFORM_BIN',
+  'GENESYSCLOUD_PROVIDER_VERSION',
+  'TF_CLI_CONFIG_FILE',
+  'TF_PLUGIN_CACHE_DIR',
+  'GENESYSCLOUD_OAUTHCLIENT_ID',
+  'GENESYSCLOUD_OAUTHCLIENT_SECRET',
+  'GENESYSCLOUD_REGION',
+  'LOG_LEVEL',
+  'SHUTDOWN_GRACE',
+  'JOB_RETENTION',
+  'CLEANUP_INTERVAL',
+  'ALLOW_ENV_CREDENTIALS',
+  'RATE_LIMIT_PER_MINUTE',
+  'CREATE_RATE_LIMIT_PER_MINUTE',
+];
+
+export class InvalidConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'InvalidConfigurationError';
+  }
+}
+
+const INTEGER_VARIABLES = new Set([
+  'PORT',
+  'MAX_CONCURRENT_JOBS',
+  'RATE_LIMIT_PER_MINUTE',
+  'CREATE_RATE_LIMIT_PER_MINUTE',
+]);
+
+/**
+ * Reads and validates the environment. Throws InvalidConfigurationError naming every bad variable,
+ * so start-up stops with one clear message instead of failing later.
+ */
+export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
+  const raw: Record<string, unknown> = {};
+  for (const name of CONFIG_VARIABLES) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    raw[name] = INTEGER_VARIABLES.has(name) && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+  }
+  const vars = plainToInstance(EnvironmentVariables, raw, { exposeDefaultValues: true });
+  const errors = validateSync(vars, { forbidUnknownValues: true });
+  if (errors.length > 0) {
+    throw new InvalidConfigurationError(
+      errors.map((e) => {
+        const messages = Object.values(e.constraints ?? {});
+        return `${e.property}=${JSON.stringify(raw[e.property])}: ${messages.join('; ')}`;
+      }),
+    );
+  }
+  return {
+    port: vars.PORT,
+    host: vars.HOST,
+    databaseUrl: vars.DATABASE_URL,
+    exportBaseDir: path.resolve(vars.EXPORT_BASE_DIR),
+    serverId: createHash('sha256')
+      .update(`${os.hostname()}\0${path.resolve(vars.EXPORT_BASE_DIR)}`)
+      .digest('hex')
+      .slice(0, 32),
+    maxConcurrentJobs: vars.MAX_CONCURRENT_JOBS,
+    jobTimeoutMs: ms(vars.JOB_TIMEOUT as StringValue),
+    stopGraceMs: ms(vars.EXPORTER_STOP_GRACE as StringValue),
+    terraformBin: vars.TERRAFORM_BIN,
+    providerVersion: vars.GENESYSCLOUD_PROVIDER_VERSION,
+    terraformCliConfigFile: vars.TF_CLI_CONFIG_FILE,
+    terraformPluginCacheDir: vars.TF_PLUGIN_CACHE_DIR,
+    genesys: {
+      oauthClientId: vars.GENESYSCLOUD_OAUTHCLIENT_ID,
+      oauthClientSecret: vars.GENESYSCLOUD_OAUTHCLIENT_SECRET,
+      region: vars.GENESYSCLOUD_REGION,
+    },
+    logLevel: vars.LOG_LEVEL,
+    shutdownGraceMs: ms(vars.SHUTDOWN_GRACE as StringValue),
+    jobRetentionMs: ms(vars.JOB_RETENTION as StringValue),
+    cleanupIntervalMs: ms(vars.CLEANUP_INTERVAL as StringValue),
+    allowEnvCredentials: vars.ALLOW_ENV_CREDENTIALS === 'true',
+    rateLimits: {
+      requestsPerMinute: vars.RATE_LIMIT_PER_MINUTE,
+      createsPerMinute: vars.CREATE_RATE_LIMIT_PER_MINUTE,
+    },
+  };
+}

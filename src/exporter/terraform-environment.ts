@@ -1,0 +1,52 @@
+import { ExporterCredentials } from './exporter-credentials';
+
+export interface TerraformSettings {
+  /** The server's environment; only PATH and HOME are taken from it. */
+  serverEnv: NodeJS.ProcessEnv;
+  cliConfigFile?: string;
+  pluginCacheDir?: string;
+}
+
+export interface TerraformEnvironmentInput extends TerraformSettings {
+  credentials: ExporterCredentials;
+  logFile: string;
+}
+
+/**
+ * What every Terraform command gets. Built from nothing rather than copied from the server, so the
+ * database URL and other server settings never reach Terraform or its provider.
+ */
+export function baseTerraformEnvironment(settings: TerraformSettings): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_INPUT: '0' };
+  for (const name of ['PATH', 'HOME'] as const) {
+    if (settings.serverEnv[name] !== undefined) env[name] = settings.serverEnv[name];
+  }
+  if (settings.cliConfigFile) env.TF_CLI_CONFIG_FILE = settings.cliConfigFile;
+  if (settings.pluginCacheDir) env.TF_PLUGIN_CACHE_DIR = settings.pluginCacheDir;
+  return env;
+}
+
+/** An export's environment: the base, the provider log settings and this job's credentials only. */
+export function buildTerraformEnvironment(input: TerraformEnvironmentInput): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...baseTerraformEnvironment(input),
+    TF_LOG_PROVIDER: 'INFO',
+    TF_LOG_PATH: input.logFile,
+    GENESYSCLOUD_REGION: input.credentials.region,
+  };
+  if (input.credentials.kind === 'access_token') {
+    env.GENESYSCLOUD_ACCESS_TOKEN = input.credentials.accessToken;
+  } else {
+    env.GENESYSCLOUD_OAUTHCLIENT_ID = input.credentials.clientId;
+    env.GENESYSCLOUD_OAUTHCLIENT_SECRET = input.credentials.clientSecret;
+  }
+  return env;
+}
+
+/** What to tell an operator when TERRAFORM_BIN cannot be started at all. */
+export function describeUnrunnableTerraform(command: string, code: string): string {
+  return (
+    `TERRAFORM_BIN "${command}" could not be run (${code}). Install Terraform or OpenTofu on this ` +
+    'server and put it on PATH, or set TERRAFORM_BIN to the full path of the executable.'
+  );
+}

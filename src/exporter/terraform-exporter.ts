@@ -1,0 +1,168 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { Inject, Injectable } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { TerraformSetup } from './terraform-setup';
+import { ExportParameters } from '../exports/export-parameters';
+import { ExporterCredentials, secretValues } from './exporter-credentials';
+import { createScrubber } from './log-scrubber';
+import { ExecutableNotRunnableError, runSupervised, SupervisedResult } from './supervised-process';
+import { buildTerraformEnvironment, describeUnrunnableTerraform } from './terraform-environment';
+import { describeDiagnostic, parseDiagnosticLine, TerraformDiagnostic } from './terraform-diagnostics';
+import { buildWorkspaceConfig } from './terraform-workspace';
+import { killLeftoverExporter } from './leftover-processes';
+import { LogTail } from './log-tail';
+
+export interface ExporterRun {
+  parameters: ExportParameters;
+  credentials: ExporterCredentials;
+  /** Absolute directory the export is written to. */
+  exportDirectory: string;
+  /** Absolute, private directory for main.tf.json, .terraform and the workspace's own state. */
+  workspaceDirectory: string;
+  /** Stopping the run: cancellation, timeout or shutdown. */
+  signal: AbortSignal;
+  /** Each line of Terraform's and the provider's log, with the run's secrets already removed. */
+  onLogLine?: (line: string) => void;
+}
+
+export type ExporterResult =
+  | { status: 'succeeded'; warnings: string[] }
+  /** `notRunnable`: TERRAFORM_BIN could not be started at all. */
+  | { status: 'failed'; error: string; notRunnable?: boolean }
+  | { status: 'stopped' };
+
+const LOG_FILE = 'terraform.log';
+/** Records the running Terraform's process group, so a restarted server can kill what a crash left. */
+const PROCESS_GROUP_FILE = 'terraform.pgid';
+
+/** Runs one genesyscloud_tf_export through Terraform: init, then apply, in a workspace of its own. */
+@Injectable()
+export class TerraformExporter {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly setup: TerraformSetup,
+  ) {}
+
+  async run(run: ExporterRun): Promise<ExporterResult> {
+    await mkdir(run.workspaceDirectory, { recursive: true, mode: 0o700 });
+    await writeFile(
+      path.join(run.workspaceDirectory, 'main.tf.json'),
+      JSON.stringify(
+        buildWorkspaceConfig(run.parameters, run.exportDirectory, this.config.providerVersion),
+        null,
+        2,
+      ),
+      { mode: 0o600 },
+    );
+    await this.setup.seedWorkspace(run.workspaceDirectory);
+    const logFile = path.join(run.workspaceDirectory, LOG_FILE);
+    const env = buildTerraformEnvironment({
+      ...this.setup.settings(),
+      credentials: run.credentials,
+      logFile,
+    });
+    const scrub = createScrubber(secretValues(run.credentials));
+    const log = (line: string) => run.onLogLine?.(scrub(line));
+    const tail = new LogTail(logFile, log);
+    tail.start();
+    try {
+      const result = await this.initAndApply(run, env, log);
+      // Errors and warnings quote Terraform's own output, which may echo a credential back.
+      if (result.status === 'failed') return { ...result, error: scrub(result.error) };
+      if (result.status === 'succeeded') return { ...result, warnings: result.warnings.map(scrub) };
+      return result;
+    } finally {
+      await tail.stop();
+    }
+  }
+
+  private async initAndApply(
+    run: ExporterRun,
+    env: NodeJS.ProcessEnv,
+    log: (line: string) => void,
+  ): Promise<ExporterResult> {
+    // init's own output goes into the job's log: it shows where the provider came from.
+    const init = await this.terraform(run, env, ['init', '-input=false', '-no-color'], log);
+    if ('error' in init) return { status: 'failed', ...init };
+    if (init.result.stopped) return { status: 'stopped' };
+    if (init.result.exitCode !== 0) {
+      return { status: 'failed', error: `terraform init failed: ${lastLines(init.result.stderrTail)}` };
+    }
+
+    const diagnostics: TerraformDiagnostic[] = [];
+    const apply = await this.terraform(
+      run,
+      env,
+      ['apply', '-auto-approve', '-input=false', '-no-color', '-json'],
+      (line) => {
+        const diagnostic = parseDiagnosticLine(line);
+        if (diagnostic) diagnostics.push(diagnostic);
+      },
+    );
+    if ('error' in apply) return { status: 'failed', ...apply };
+    if (apply.result.stopped) return { status: 'stopped' };
+    const errors = diagnostics.filter((d) => d.severity === 'error').map(describeDiagnostic);
+    const warnings = diagnostics.filter((d) => d.severity === 'warning').map(describeDiagnostic);
+    if (apply.result.exitCode === 0) return { status: 'succeeded', warnings };
+    const error =
+      errors.length > 0
+        ? errors.join('\n')
+        : `terraform apply exited with ${describeExit(apply.result)}: ${lastLines(apply.result.stderrTail)}`;
+    return { status: 'failed', error };
+  }
+
+  private async terraform(
+    run: ExporterRun,
+    env: NodeJS.ProcessEnv,
+    args: string[],
+    onStdoutLine?: (line: string) => void,
+  ): Promise<{ result: SupervisedResult } | { error: string; notRunnable: true }> {
+    try {
+      const result = await runSupervised({
+        command: this.config.terraformBin,
+        args,
+        cwd: run.workspaceDirectory,
+        env,
+        signal: run.signal,
+        stopGraceMs: this.config.stopGraceMs,
+        onStdoutLine,
+        onSpawn: (pid) => writeFileSync(path.join(run.workspaceDirectory, PROCESS_GROUP_FILE), String(pid)),
+      });
+      return { result };
+    } catch (error) {
+      if (!(error instanceof ExecutableNotRunnableError)) throw error;
+      return {
+        notRunnable: true,
+        error: describeUnrunnableTerraform(error.command, error.code),
+      };
+    }
+  }
+}
+
+/**
+ * After a crash: kills the exporter processes a dead server left in `workspaceDirectory`, if any.
+ * Returns how many there were.
+ */
+export function killLeftoverExporterIn(workspaceDirectory: string): number {
+  let processGroup: number;
+  try {
+    processGroup = Number(readFileSync(path.join(workspaceDirectory, PROCESS_GROUP_FILE), 'utf8'));
+  } catch {
+    return 0;
+  }
+  return Number.isInteger(processGroup) && processGroup > 1
+    ? killLeftoverExporter(processGroup, workspaceDirectory)
+    : 0;
+}
+
+function describeExit(result: SupervisedResult): string {
+  return result.signal ? `signal ${result.signal}` : `code ${result.exitCode}`;
+}
+
+function lastLines(text: string, count = 5): string {
+  const lines = text.trim().split('\n').filter(Boolean);
+  return lines.slice(-count).join('\n') || '(no output)';
+}

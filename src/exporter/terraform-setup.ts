@@ -1,0 +1,133 @@
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { ExecutableNotRunnableError, runSupervised } from './supervised-process';
+import {
+  baseTerraformEnvironment,
+  describeUnrunnableTerraform,
+  TerraformSettings,
+} from './terraform-environment';
+import { buildProviderRequirement } from './terraform-workspace';
+
+export interface ExporterReadiness {
+  state: 'checking' | 'ready' | 'unavailable';
+  terraformVersion?: string;
+  providerVersionConstraint: string;
+  detail?: string;
+}
+
+const LOCK_FILE = '.terraform.lock.hcl';
+const SETUP_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * Terraform set-up done once per server start instead of once per job: checks that TERRAFORM_BIN
+ * runs, and installs the provider into a shared plugin cache through a template workspace whose
+ * lock file every job copies, so each job's `terraform init` finds the provider in the cache.
+ */
+@Injectable()
+export class TerraformSetup implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(TerraformSetup.name);
+  private status: ExporterReadiness;
+  private done: Promise<void> = Promise.resolve();
+  /** Stops a set-up still running at shutdown (a first provider download can be slow). */
+  private readonly stopping = new AbortController();
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.status = { state: 'checking', providerVersionConstraint: config.providerVersion };
+  }
+
+  onApplicationBootstrap(): void {
+    // In the background: a first provider download can take a while, and the API need not wait.
+    this.done = this.prepare();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping.abort();
+    await this.done;
+  }
+
+  readiness(): ExporterReadiness {
+    return { ...this.status };
+  }
+
+  get pluginCacheDir(): string {
+    return (
+      this.config.terraformPluginCacheDir ?? path.join(this.config.exportBaseDir, '.terraform-plugin-cache')
+    );
+  }
+
+  /** Gives a job's workspace the template's lock file, when the set-up produced one. */
+  async seedWorkspace(workspaceDirectory: string): Promise<void> {
+    if (this.status.state !== 'ready') return;
+    await copyFile(
+      path.join(this.templateDirectory, LOCK_FILE),
+      path.join(workspaceDirectory, LOCK_FILE),
+    ).catch(() => undefined);
+  }
+
+  private get templateDirectory(): string {
+    return path.join(this.config.exportBaseDir, '.terraform-template');
+  }
+
+  private async prepare(): Promise<void> {
+    try {
+      await mkdir(this.pluginCacheDir, { recursive: true });
+      await mkdir(this.templateDirectory, { recursive: true, mode: 0o700 });
+      const version = await this.run(['version', '-json']);
+      const terraformVersion = (JSON.parse(version) as { terraform_version?: string }).terraform_version;
+      // Known even if installing the provider fails below.
+      this.status = { ...this.status, terraformVersion };
+      await writeFile(
+        path.join(this.templateDirectory, 'main.tf.json'),
+        JSON.stringify({ terraform: buildProviderRequirement(this.config.providerVersion) }, null, 2),
+      );
+      await this.run(['init', '-input=false', '-no-color']);
+      this.status = { ...this.status, state: 'ready' };
+      this.logger.log(`Terraform ${terraformVersion} ready; provider cached in ${this.pluginCacheDir}`);
+    } catch (error) {
+      this.status = { ...this.status, state: 'unavailable', detail: (error as Error).message };
+      this.logger.warn(`Exporter not ready: ${this.status.detail}`);
+    }
+  }
+
+  private async run(args: string[]): Promise<string> {
+    const output: string[] = [];
+    const result = await runSupervised({
+      command: this.config.terraformBin,
+      args,
+      cwd: this.templateDirectory,
+      env: baseTerraformEnvironment(this.settings()),
+      signal: AbortSignal.any([this.stopping.signal, AbortSignal.timeout(SETUP_TIMEOUT_MS)]),
+      stopGraceMs: this.config.stopGraceMs,
+      onStdoutLine: (line) => output.push(line),
+    }).catch((error: unknown) => {
+      if (error instanceof ExecutableNotRunnableError) {
+        throw new Error(describeUnrunnableTerraform(error.command, error.code));
+      }
+      throw error;
+    });
+    if (result.exitCode !== 0) {
+      throw new Error(
+        `terraform ${args[0]} failed: ${result.stderrTail.trim() || output.slice(-5).join('\n')}`,
+      );
+    }
+    return output.join('\n');
+  }
+
+  /** Where Terraform finds its CLI configuration and provider cache; shared by every run. */
+  settings(): TerraformSettings {
+    return {
+      serverEnv: process.env,
+      cliConfigFile: this.config.terraformCliConfigFile,
+      pluginCacheDir: this.pluginCacheDir,
+    };
+  }
+}

@@ -1,0 +1,254 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  StreamableFile,
+  UseGuards,
+  UseInterceptors,
+} from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiExtraModels,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Request, Response } from 'express';
+import { Audited, AuditedInterceptor } from '../audit/audited.interceptor';
+import { Caller } from '../auth/caller';
+import { CallerGuard, CurrentCaller } from '../auth/caller.guard';
+import { ApiProblemResponses } from '../common/problem-details/api-problem-responses';
+import { requestContext } from '../logging/request-id';
+import { CountsAsJobCreation } from '../rate-limit/rate-limit.module';
+import { CreateExportDto } from './dto/create-export.dto';
+import { toExportParameters } from './export-parameters';
+import { ExportsService } from './exports.service';
+import { jobPath, noContentOr, setJobHeaders } from './job-response';
+import {
+  JobAcceptedView,
+  JobCancelledView,
+  JobEventsView,
+  eventsView,
+  JobListView,
+  JobResultsView,
+  JobView,
+  jobView,
+  resultsView,
+} from './job-views';
+import { JobLogQuery, ListExportsQuery } from './export-queries';
+
+const PREFER_HEADER = {
+  name: 'Prefer',
+  required: false,
+  description: 'Send `return=representation` to get 200 with the job instead of 204 No Content.',
+};
+
+@ApiTags('exports')
+@ApiBearerAuth()
+@ApiExtraModels(JobView)
+@Controller('api/v1/exports')
+@UseGuards(CallerGuard)
+@UseInterceptors(AuditedInterceptor)
+export class ExportsController {
+  constructor(private readonly exports: ExportsService) {}
+
+  @Post()
+  @HttpCode(202)
+  @CountsAsJobCreation()
+  @ApiOperation({
+    summary: 'Start an export',
+    description:
+      'Takes any of the genesyscloud_tf_export attributes; omitted ones keep the provider defaults. ' +
+      'Answers 202 with the job id and a Location header to poll.',
+  })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'Makes retries safe: the same key and parameters within 24 h answer with the job the first request ' +
+      'created (header `Idempotent-Replayed: true`); the same key with other parameters is 422.',
+  })
+  @ApiAcceptedResponse({ type: JobAcceptedView })
+  @ApiProblemResponses(400, 401, 409, 413, 415, 422, 429)
+  async create(
+    @Body() body: CreateExportDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @CurrentCaller() caller: Caller,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<JobAcceptedView> {
+    const { job, replayed } = await this.exports.create(toExportParameters(body), caller, {
+      idempotencyKey,
+      ...requestContext(req),
+    });
+    res.location(jobPath(job.id));
+    setJobHeaders(res, job);
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    // A replay repeats the first answer; the job's current state is in Job-Status.
+    return { job_id: job.id, status: 'pending', created_at: job.createdAt.toISOString() };
+  }
+
+  @Get()
+  @Audited('job.listed')
+  @ApiOperation({ summary: "List the caller's export jobs, newest first" })
+  @ApiOkResponse({ type: JobListView })
+  @ApiProblemResponses(400, 401)
+  async list(@Query() query: ListExportsQuery, @CurrentCaller() caller: Caller): Promise<JobListView> {
+    const { jobs, total } = await this.exports.list(caller, query);
+    return { jobs: jobs.map(jobView), total, limit: query.limit, offset: query.offset };
+  }
+
+  @Get(':id')
+  @Audited('job.read')
+  @ApiOperation({
+    summary: 'Poll a job',
+    description:
+      '200 with the job while it is pending or running, and for failed or cancelled jobs; 204 once it ' +
+      'completed, with `Job-Status: completed` and a `Link` to its results. Every answer carries ' +
+      '`Job-Status`; unfinished jobs add `Retry-After` (seconds).',
+  })
+  @ApiHeader(PREFER_HEADER)
+  @ApiOkResponse({ type: JobView })
+  @ApiNoContentResponse({ description: 'The job completed' })
+  @ApiProblemResponses(401, 404)
+  async status(
+    @Param('id') id: string,
+    @Headers('prefer') prefer: string | undefined,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<JobView | undefined> {
+    const job = await this.exports.get(id, caller);
+    setJobHeaders(res, job);
+    if (job.status !== 'completed') return jobView(job);
+    return noContentOr(res, prefer, { href: `${jobPath(job.id)}/results`, rel: 'results' }, jobView(job));
+  }
+
+  @Delete(':id')
+  @Audited('job.cancelled')
+  @ApiOperation({
+    summary: 'Cancel a job',
+    description:
+      '200 when a pending or running job was cancelled (a running exporter is stopped and its files ' +
+      'removed); 204 when the job had already finished, with its state in `Job-Status`.',
+  })
+  @ApiHeader(PREFER_HEADER)
+  @ApiOkResponse({ type: JobCancelledView })
+  @ApiNoContentResponse({ description: 'The job had already finished' })
+  @ApiProblemResponses(401, 404)
+  async cancel(
+    @Param('id') id: string,
+    @Headers('prefer') prefer: string | undefined,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<JobCancelledView | JobView | undefined> {
+    const { cancelled, job } = await this.exports.cancel(id, caller);
+    setJobHeaders(res, job);
+    if (cancelled) {
+      return { job_id: job.id, status: job.status, cancelled_at: job.cancelledAt!.toISOString() };
+    }
+    const next =
+      job.status === 'completed'
+        ? { href: `${jobPath(job.id)}/results`, rel: 'results' }
+        : { href: jobPath(job.id), rel: 'status' };
+    return noContentOr(res, prefer, next, jobView(job));
+  }
+
+  @Get(':id/results')
+  @Audited('job.results_read')
+  @ApiOperation({
+    summary: "List a completed job's files",
+    description:
+      '200 with the files once the job completed; 204 while it is pending or running (with a `Link` ' +
+      'to the job); 409 for failed or cancelled jobs.',
+  })
+  @ApiHeader(PREFER_HEADER)
+  @ApiOkResponse({ type: JobResultsView })
+  @ApiNoContentResponse({ description: 'The job is still pending or running' })
+  @ApiProblemResponses(401, 404, 409, 410)
+  async results(
+    @Param('id') id: string,
+    @Headers('prefer') prefer: string | undefined,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<JobResultsView | JobView | undefined> {
+    const outcome = await this.exports.results(id, caller);
+    setJobHeaders(res, outcome.job);
+    if (!outcome.ready) {
+      return noContentOr(res, prefer, { href: jobPath(outcome.job.id), rel: 'monitor' }, jobView(outcome.job));
+    }
+    return resultsView(outcome.job, outcome.files);
+  }
+
+  @Get(':id/download')
+  @Audited('job.downloaded')
+  @ApiOperation({
+    summary: "Download a completed job's files as one zip",
+    description:
+      'The zip is built when the job completes, so the answer has a Content-Length, an ETag and supports ' +
+      'HTTP Range requests (a broken download can be resumed).',
+  })
+  @ApiProduces('application/zip')
+  @ApiOkResponse({ description: 'The zip', schema: { type: 'string', format: 'binary' } })
+  @ApiResponse({ status: 206, description: 'The requested byte range of the zip' })
+  @ApiProblemResponses(401, 404, 410)
+  async download(@Param('id') id: string, @CurrentCaller() caller: Caller, @Res() res: Response): Promise<void> {
+    const { job, path } = await this.exports.download(id, caller);
+    setJobHeaders(res, job);
+    res.attachment(`export-${job.id}.zip`);
+    // Express's sendFile brings Content-Length, ETag, Last-Modified and Range handling.
+    await new Promise<void>((resolve, reject) =>
+      res.sendFile(path, { acceptRanges: true, cacheControl: false }, (error) => (error ? reject(error) : resolve())),
+    );
+  }
+
+  @Get(':id/logs')
+  @Audited('job.log_read')
+  @ApiOperation({
+    summary: "A job's Terraform and provider log",
+    description:
+      'Plain text, streamed; credentials are removed before anything is written. With `follow=true` the ' +
+      'response stays open and carries new lines until the job ends.',
+  })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'The log', schema: { type: 'string' } })
+  @ApiProblemResponses(400, 401, 404)
+  async log(
+    @Param('id') id: string,
+    @Query() query: JobLogQuery,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<StreamableFile> {
+    const { job, stream } = await this.exports.log(id, caller, query.follow);
+    setJobHeaders(res, job);
+    res.setHeader('Cache-Control', 'no-store');
+    return new StreamableFile(stream, { type: 'text/plain; charset=utf-8' });
+  }
+
+  @Get(':id/events')
+  @Audited('job.events_read')
+  @ApiOperation({ summary: "A job's audit trail: who did what, and how it ended, oldest first" })
+  @ApiOkResponse({ type: JobEventsView })
+  @ApiProblemResponses(401, 404)
+  async events(
+    @Param('id') id: string,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<JobEventsView> {
+    const { job, events } = await this.exports.events(id, caller);
+    setJobHeaders(res, job);
+    return eventsView(job.id, events);
+  }
+}

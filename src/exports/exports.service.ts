@@ -1,0 +1,178 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { Inject, Injectable } from '@nestjs/common';
+import { RecordedAuditEvent } from '../audit/audit-event';
+import { AuditTrail } from '../audit/audit-trail';
+import { Caller } from '../auth/caller';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { DomainError } from '../common/domain-error';
+import { ExportFile } from '../files/export-file';
+import { followFile } from '../files/follow-file';
+import { JobFiles } from '../files/job-files';
+import { ExportJob, isFinished, JobStatus, toJobId } from '../jobs/export-job';
+import { JobStore } from '../jobs/job-store';
+import { ExportJobRunner } from './export-job-runner';
+import { ExportParameters } from './export-parameters';
+
+/** Idempotency-Key: 1-255 visible ASCII characters (IETF httpapi draft: a string). */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+function checkedIdempotencyKey(key: string): string {
+  const unquoted = key.replace(/^"(.*)"$/, '$1');
+  if (!IDEMPOTENCY_KEY.test(unquoted)) {
+    throw new DomainError('invalid-idempotency-key', 'Idempotency-Key must be 1 to 255 visible ASCII characters.');
+  }
+  return unquoted;
+}
+
+/** The same parameters give the same fingerprint whatever the order or spelling of the body. */
+function fingerprint(parameters: ExportParameters): string {
+  const sorted = Object.fromEntries(Object.entries(parameters).sort(([a], [b]) => a.localeCompare(b)));
+  return createHash('sha256').update(JSON.stringify(sorted)).digest('hex');
+}
+
+export type CancelOutcome = { cancelled: true; job: ExportJob } | { cancelled: false; job: ExportJob };
+
+export type ResultsOutcome =
+  | { ready: false; job: ExportJob }
+  | { ready: true; job: ExportJob; files: ExportFile[] };
+
+/** The exports use cases. A job is visible only to the principal that created it. */
+@Injectable()
+export class ExportsService {
+  constructor(
+    private readonly store: JobStore,
+    private readonly runner: ExportJobRunner,
+    private readonly files: JobFiles,
+    private readonly audit: AuditTrail,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Starts a job. With an Idempotency-Key, a repeat of the same request answers with the job the
+   * first one created (`replayed`); the same key with other parameters is refused.
+   */
+  async create(
+    parameters: ExportParameters,
+    caller: Caller,
+    request: { idempotencyKey?: string; requestId?: string; clientIp?: string },
+  ): Promise<{ job: ExportJob; replayed: boolean }> {
+    const { idempotencyKey, ...context } = request;
+    if (!this.runner.acceptingJobs) {
+      throw new DomainError('shutting-down', 'The server is shutting down and accepts no new exports; try again shortly.');
+    }
+    const outcome = await this.store.create(
+      { parameters, owner: caller.principal, credentialSource: caller.credentialSource, serverId: this.config.serverId },
+      idempotencyKey === undefined ? undefined : { key: checkedIdempotencyKey(idempotencyKey), fingerprint: fingerprint(parameters) },
+    );
+    switch (outcome.kind) {
+      case 'created':
+      case 'replayed': {
+        const replayed = outcome.kind === 'replayed';
+        // Recorded before the job is queued, so the trail never shows it started before it was created.
+        await this.audit.record({
+          action: 'job.created',
+          outcome: 'success',
+          jobId: outcome.job.id,
+          principal: caller.principal,
+          httpStatus: 202,
+          ...context,
+          ...(replayed ? { detail: { replayed } } : {}),
+        });
+        if (!replayed) this.runner.enqueue(outcome.job, caller.credentials);
+        return { job: outcome.job, replayed };
+      }
+      case 'key-reused':
+        throw new DomainError(
+          'idempotency-key-reused',
+          'This Idempotency-Key was already used with different parameters; use a new key for a new export.',
+        );
+      case 'conflict':
+        throw new DomainError(
+          'job-conflict',
+          `An identical export is already ${outcome.job.status}: job ${outcome.job.id}. Poll it, or cancel it first.`,
+          { job_id: outcome.job.id, job_status: outcome.job.status },
+        );
+    }
+  }
+
+  list(caller: Caller, query: { status?: JobStatus; limit: number; offset: number }) {
+    return this.store.list({ owner: caller.principal, ...query });
+  }
+
+  /** Someone else's job answers exactly like an unknown one, so ids leak nothing. */
+  async get(id: string, caller: Caller): Promise<ExportJob> {
+    const jobId = toJobId(id);
+    const job = jobId ? await this.store.get(jobId) : null;
+    if (!job || job.owner !== caller.principal) {
+      throw new DomainError('job-not-found', `No export job ${JSON.stringify(id)} exists.`);
+    }
+    return job;
+  }
+
+  async cancel(id: string, caller: Caller): Promise<CancelOutcome> {
+    const job = await this.get(id, caller);
+    if (isFinished(job.status)) return { cancelled: false, job };
+    const cancelled = await this.store.transition(job.id, ['pending', 'running'], 'cancelled');
+    if (!cancelled) return { cancelled: false, job: await this.get(id, caller) }; // it finished meanwhile
+    this.runner.cancel(job.id);
+    return { cancelled: true, job: cancelled };
+  }
+
+  async results(id: string, caller: Caller): Promise<ResultsOutcome> {
+    const job = await this.get(id, caller);
+    if (!isFinished(job.status)) return { ready: false, job };
+    refuseExpired(job);
+    if (job.status !== 'completed') {
+      throw new DomainError('job-has-no-results', `The export job ${job.status}; it has no results.`, {
+        job_id: job.id,
+        job_status: job.status,
+      });
+    }
+    return { ready: true, job, files: await this.files.list(job.id) };
+  }
+
+  async download(id: string, caller: Caller): Promise<{ job: ExportJob; path: string }> {
+    const job = await this.get(id, caller);
+    refuseExpired(job);
+    if (job.status !== 'completed' || !(await this.files.hasZip(job.id))) {
+      throw new DomainError(
+        'download-not-available',
+        job.status === 'completed'
+          ? 'The export completed but its files are no longer available.'
+          : `The export job is ${job.status}; only completed jobs have a download.`,
+        { job_id: job.id, job_status: job.status },
+      );
+    }
+    return { job, path: this.files.zipFile(job.id) };
+  }
+
+  /** The run's scrubbed log; with `follow`, the stream stays open until the job finishes. */
+  async log(id: string, caller: Caller, follow: boolean): Promise<{ job: ExportJob; stream: Readable }> {
+    const job = await this.get(id, caller);
+    refuseExpired(job);
+    const stillWriting = async () => {
+      if (!follow) return false;
+      const current = await this.store.get(job.id);
+      return current !== null && !isFinished(current.status);
+    };
+    return { job, stream: Readable.from(followFile(this.files.logFile(job.id), stillWriting)) };
+  }
+
+  /** The job's audit trail, oldest first. */
+  async events(id: string, caller: Caller): Promise<{ job: ExportJob; events: RecordedAuditEvent[] }> {
+    const job = await this.get(id, caller);
+    return { job, events: await this.audit.eventsOf(job.id) };
+  }
+}
+
+/** After JOB_RETENTION a job's files are gone for good: 410, not 404, since the job is known. */
+function refuseExpired(job: ExportJob): void {
+  if (job.status === 'expired') {
+    throw new DomainError('job-expired', 'The export expired: its files were removed after the retention period (JOB_RETENTION).', {
+      job_id: job.id,
+      job_status: job.status,
+    });
+  }
+}

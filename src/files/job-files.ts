@@ -1,0 +1,133 @@
+import { createWriteStream } from 'node:fs';
+import { lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Inject, Injectable } from '@nestjs/common';
+import archiver from 'archiver';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { toJobId } from '../jobs/export-job';
+import { ExportFile, fileTypeOf } from './export-file';
+
+/** The download archive's name inside the job folder. */
+export const JOB_ZIP_NAME = 'export.zip';
+
+/** Folder under the base dir for what a run needs but users never see (workspaces, logs). */
+const RUNS_DIR = '.runs';
+
+/**
+ * Where each job's files live, and the file work on them. Layout under EXPORT_BASE_DIR:
+ * `<job id>/` holds the export and export.zip; `.runs/<job id>/` holds the Terraform workspace
+ * (removed when the run ends) and the scrubbed run log.
+ */
+@Injectable()
+export class JobFiles {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  jobDirectory(jobId: string): string {
+    return this.inside(this.config.exportBaseDir, jobId);
+  }
+
+  /** `directory` was validated as a relative path; resolving it again keeps the guarantee local. */
+  exportDirectory(jobId: string, directory: string): string {
+    return this.inside(this.jobDirectory(jobId), directory);
+  }
+
+  workspaceDirectory(jobId: string): string {
+    return path.join(this.runDirectory(jobId), 'workspace');
+  }
+
+  logFile(jobId: string): string {
+    return path.join(this.runDirectory(jobId), 'terraform.log');
+  }
+
+  zipFile(jobId: string): string {
+    return path.join(this.jobDirectory(jobId), JOB_ZIP_NAME);
+  }
+
+  async prepare(jobId: string): Promise<void> {
+    await mkdir(this.jobDirectory(jobId), { recursive: true });
+    await mkdir(this.runDirectory(jobId), { recursive: true, mode: 0o700 });
+  }
+
+  /** Every regular file of the job except its download zip, sorted by name. */
+  async list(jobId: string): Promise<ExportFile[]> {
+    const root = this.jobDirectory(jobId);
+    const files: ExportFile[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const entry of entries) {
+        const full = path.join(dir, entry.name);
+        const name = path.relative(root, full).split(path.sep).join('/');
+        // Symbolic links are skipped: following one could leave the job folder.
+        if (entry.isDirectory()) await walk(full);
+        else if (entry.isFile() && name !== JOB_ZIP_NAME && !name.startsWith(`${JOB_ZIP_NAME}.`)) {
+          files.push({ name, size: (await stat(full)).size, type: fileTypeOf(name) });
+        }
+      }
+    };
+    await walk(root);
+    return files.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /**
+   * Writes the job's zip from disk, one file at a time, so memory stays flat whatever the export's
+   * size. Written under a temporary name and renamed, so a download never sees half an archive.
+   */
+  async buildZip(jobId: string, files: ExportFile[]): Promise<void> {
+    const root = this.jobDirectory(jobId);
+    const target = this.zipFile(jobId);
+    const partial = `${target}.partial`;
+    const archive = archiver('zip', { zlib: { level: 6 } });
+    for (const file of files) archive.file(path.join(root, file.name), { name: file.name });
+    const written = pipeline(archive, createWriteStream(partial, { mode: 0o600 }));
+    await archive.finalize();
+    await written;
+    await rename(partial, target);
+  }
+
+  async hasZip(jobId: string): Promise<boolean> {
+    const info = await lstat(this.zipFile(jobId)).catch(() => null);
+    return info?.isFile() ?? false;
+  }
+
+  /** Removes what a job wrote to its folder (cancelled or failed runs). */
+  async removeJobFiles(jobId: string): Promise<void> {
+    await rm(this.jobDirectory(jobId), { recursive: true, force: true });
+  }
+
+  async removeWorkspace(jobId: string): Promise<void> {
+    await rm(this.workspaceDirectory(jobId), { recursive: true, force: true });
+  }
+
+  /** Removes everything of a job: its folder, its workspace and its log. */
+  async removeAll(jobId: string): Promise<void> {
+    await this.removeJobFiles(jobId);
+    await rm(this.runDirectory(jobId), { recursive: true, force: true });
+  }
+
+  /** Job ids that have a folder or a run directory on disk (names that are not job ids are left alone). */
+  async idsOnDisk(): Promise<string[]> {
+    const names = async (dir: string) =>
+      (await readdir(dir, { withFileTypes: true }).catch(() => []))
+        .filter((entry) => entry.isDirectory() && toJobId(entry.name) === entry.name)
+        .map((entry) => entry.name);
+    const ids = [
+      ...(await names(this.config.exportBaseDir)),
+      ...(await names(path.join(this.config.exportBaseDir, RUNS_DIR))),
+    ];
+    return [...new Set(ids)];
+  }
+
+  private runDirectory(jobId: string): string {
+    return this.inside(path.join(this.config.exportBaseDir, RUNS_DIR), jobId);
+  }
+
+  private inside(parent: string, relative: string): string {
+    const resolved = path.resolve(parent, relative);
+    if (!resolved.startsWith(parent + path.sep)) {
+      throw new Error(`Refusing a path outside ${parent}: ${relative}`);
+    }
+    return resolved;
+  }
+}

@@ -1,0 +1,29 @@
+import { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Genesys Cloud export server')
+    .setDescription(
+      'Runs Genesys Cloud CX as Code exports (the `genesyscloud_tf_export` resource of the Genesys ' +
+        'Cloud Terraform provider) as asynchronous jobs.\n\n' +
+        'Authentication: send your Genesys Cloud OAuth access token as `Authorization: Bearer`. ' +
+        'Without one, the server may use its own client credentials; otherwise it answers 401.\n\n' +
+        'A 204 response has no body (RFC 9110), so every job response carries the job state in the ' +
+        '`Job-Status` header, 204 answers add a `Link` to the next useful URL, and unfinished jobs add ' +
+        '`Retry-After`. Send `Prefer: return=representation` to get 200 with a body instead of 204.\n\n' +
+        'Every error is an RFC 9457 `application/problem+json` document.',
+    )
+    .setVersion('1.0.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A Genesys Cloud OAuth access token' })
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}
+
+/** Swagger UI at /api/docs and the OpenAPI document at /api/docs-json. */
+export function setUpOpenApi(app: INestApplication): void {
+  SwaggerModule.setup('api/docs', app, () => buildOpenApiDocument(app), {
+    jsonDocumentUrl: 'api/docs-json',
+    yamlDocumentUrl: 'api/docs-yaml',
+  });
+}

@@ -1,0 +1,66 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { JobFiles } from '../files/job-files';
+import { FINISHED_STATUSES } from '../jobs/export-job';
+import { JobStore } from '../jobs/job-store';
+import { AuditTrail } from '../audit/audit-trail';
+
+export interface CleanupReport {
+  ran: boolean;
+  expired: number;
+  strayFolders: number;
+  idempotencyKeys: number;
+}
+
+/**
+ * Every CLEANUP_INTERVAL: jobs finished longer than JOB_RETENTION ago lose their files and become
+ * `expired` (the row stays), folders that belong to no job are removed, and old Idempotency-Keys
+ * are forgotten. One server at a time does it when several share the database.
+ */
+@Injectable()
+export class RetentionService implements OnModuleInit {
+  private readonly logger = new Logger(RetentionService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly store: JobStore,
+    private readonly files: JobFiles,
+    private readonly audit: AuditTrail,
+    private readonly scheduler: SchedulerRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    const timer = setInterval(() => {
+      this.cleanUp().catch((error: unknown) => this.logger.error(`Clean-up failed: ${String(error)}`));
+    }, this.config.cleanupIntervalMs);
+    timer.unref();
+    this.scheduler.addInterval('retention-cleanup', timer);
+  }
+
+  async cleanUp(now = new Date()): Promise<CleanupReport> {
+    const report: CleanupReport = { ran: false, expired: 0, strayFolders: 0, idempotencyKeys: 0 };
+    report.ran = await this.store.runExclusively('retention-cleanup', async () => {
+      const cutoff = new Date(now.getTime() - this.config.jobRetentionMs);
+      for (const id of await this.store.finishedBefore(cutoff)) {
+        await this.files.removeAll(id);
+        if (await this.store.transition(id, FINISHED_STATUSES, 'expired')) {
+          report.expired += 1;
+          await this.audit.record({ action: 'job.purged', outcome: 'success', jobId: id });
+        }
+      }
+      for (const id of await this.store.withoutLiveJob(await this.files.idsOnDisk())) {
+        await this.files.removeAll(id);
+        report.strayFolders += 1;
+      }
+      report.idempotencyKeys = await this.store.forgetOldIdempotencyKeys();
+    });
+    if (report.expired + report.strayFolders > 0) {
+      this.logger.log(
+        `Clean-up: ${report.expired} job(s) expired, ${report.strayFolders} stray folder(s) removed`,
+      );
+    }
+    return report;
+  }
+}

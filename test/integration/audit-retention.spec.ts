@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { RetentionService } from '../../src/retention/retention.service';
+import { binaryParser, sleep, waitForJob } from '../support/jobs';
+import { ENV_CREDENTIALS, startTestApp, TestApp } from '../support/test-app';
+import { withClient } from '../support/test-database';
+
+describe('audit trail', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: ENV_CREDENTIALS });
+  });
+  afterAll(() => t.dispose());
+
+  it("records a job's life and every read of it, with request ids and client addresses, for its owner only", async () => {
+    const auth = 'Bearer audit-owner-token';
+    const created = await t.http
+      .post('/api/v1/exports')
+      .set('Authorization', auth)
+      .set('X-Request-Id', 'create-req-1')
+      .send({
+        include_filter_resources: ['genesyscloud_user', 'genesyscloud_group::standin:sleep=2500'],
+        max_concurrent_threads: 1,
+      });
+    expect(created.headers['x-request-id']).toBe('create-req-1');
+    const id = created.body.job_id;
+    await waitForJob(t.http, id, undefined, { auth });
+    await t.http.get(`/api/v1/exports/${id}/results`).set('Authorization', auth).expect(200);
+    await t.http
+      .get(`/api/v1/exports/${id}/download`)
+      .set('Authorization', auth)
+      .buffer(true)
+      .parse(binaryParser)
+      .expect(200);
+    // Someone else probing the job is refused, and that is recorded too.
+    await t.http.get(`/api/v1/exports/${id}`).set('Authorization', 'Bearer intruder').expect(404);
+    await t.http.get(`/api/v1/exports/${id}/events`).set('Authorization', 'Bearer intruder').expect(404);
+
+    const res = await t.http.get(`/api/v1/exports/${id}/events`).set('Authorization', auth);
+    expect(res.status).toBe(200);
+    const actions: string[] = res.body.events.map((e: { action: string }) => e.action);
+    for (const action of [
+      'job.created',
+      'job.started',
+      'job.progress',
+      'job.completed',
+      'job.results_read',
+      'job.downloaded',
+      'request.rejected',
+    ]) {
+      expect(actions).toContain(action);
+    }
+    expect(actions.indexOf('job.created')).toBeLessThan(actions.indexOf('job.started'));
+    expect(actions.indexOf('job.started')).toBeLessThan(actions.indexOf('job.completed'));
+    const creation = res.body.events.find((e: { action: string }) => e.action === 'job.created');
+    expect(creation).toMatchObject({
+      outcome: 'success',
+      http_status: 202,
+      request_id: 'create-req-1',
+      client_ip: expect.stringMatching(/127\.0\.0\.1/),
+    });
+    const rejection = res.body.events.find((e: { action: string }) => e.action === 'request.rejected');
+    expect(rejection).toMatchObject({ outcome: 'rejected', http_status: 404 });
+
+    const rows = await withClient(t.databaseUrl, (c) =>
+      c.query('SELECT principal FROM job_events WHERE job_id = $1', [id]),
+    );
+    expect(rows.rows.every((r) => r.principal === null || /^[0-9a-f]{64}$/.test(r.principal))).toBe(true);
+  });
+
+  it('records a rejected request that names no job (401), with its address and request id', async () => {
+    await t.http.post('/api/v1/exports').set('Authorization', 'Basic nope').send({}).expect(401);
+    const rows = await withClient(t.databaseUrl, (c) =>
+      c.query(
+        "SELECT http_status, client_ip, request_id FROM job_events WHERE action = 'request.rejected' AND http_status = 401",
+      ),
+    );
+    expect(rows.rows.length).toBeGreaterThan(0);
+    expect(rows.rows[0].client_ip).toMatch(/127\.0\.0\.1/);
+    expect(rows.rows[0].request_id).toBeTruthy();
+  });
+});
+
+describe('retention clean-up', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { ...ENV_CREDENTIALS, JOB_RETENTION: '2s', CLEANUP_INTERVAL: '500ms' } });
+  });
+  afterAll(() => t.dispose());
+
+  it('expires finished jobs after JOB_RETENTION on its own schedule: files gone, row kept, 410 Gone', async () => {
+    const id = (
+      await t.http.post('/api/v1/exports').send({ include_filter_resources: ['genesyscloud_user'] })
+    ).body.job_id;
+    await waitForJob(t.http, id);
+    expect(existsSync(path.join(t.exportBaseDir, id))).toBe(true);
+    const expired = await waitForJob(t.http, id, ['expired'], { timeoutMs: 15_000 });
+    expect(expired.expired_at).toEqual(expect.any(String));
+    expect(existsSync(path.join(t.exportBaseDir, id))).toBe(false);
+    expect(existsSync(path.join(t.exportBaseDir, '.runs', id))).toBe(false);
+    for (const suffix of ['/results', '/download', '/logs']) {
+      const res = await t.http.get(`/api/v1/exports/${id}${suffix}`);
+      expect(res.status).toBe(410);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    }
+    const events = (await t.http.get(`/api/v1/exports/${id}/events`)).body.events.map(
+      (e: { action: string }) => e.action,
+    );
+    expect(events).toContain('job.purged');
+  });
+
+  it('removes folders that belong to no job, and leaves other names alone', async () => {
+    const stray = randomUUID();
+    await mkdir(path.join(t.exportBaseDir, stray, 'genesyscloud'), { recursive: true });
+    await writeFile(path.join(t.exportBaseDir, stray, 'genesyscloud', 'x.tf'), 'x');
+    await mkdir(path.join(t.exportBaseDir, '.runs', randomUUID()), { recursive: true });
+    await mkdir(path.join(t.exportBaseDir, 'not-a-job'), { recursive: true });
+    for (let i = 0; i < 50 && existsSync(path.join(t.exportBaseDir, stray)); i++) await sleep(100);
+    expect(existsSync(path.join(t.exportBaseDir, stray))).toBe(false);
+    expect(existsSync(path.join(t.exportBaseDir, 'not-a-job'))).toBe(true);
+  });
+
+  it('runs on one server at a time (PostgreSQL advisory lock)', async () => {
+    const retention = t.app.get(RetentionService);
+    const holder = new Client({ connectionString: t.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query("SELECT pg_advisory_xact_lock(hashtext('retention-cleanup'))");
+      expect((await retention.cleanUp()).ran).toBe(false);
+      await holder.query('COMMIT');
+      expect((await retention.cleanUp()).ran).toBe(true);
+    } finally {
+      await holder.end();
+    }
+  });
+});

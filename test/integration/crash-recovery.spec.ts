@@ -1,0 +1,81 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { binaryParser, readZip, sleep, waitForJob, waitForPhase } from '../support/jobs';
+import { processesMatching } from '../support/processes';
+import { killStartedServers, startServer } from '../support/server-process';
+import { STANDIN_TERRAFORM } from '../support/standin';
+import { ENV_CREDENTIALS } from '../support/test-app';
+import { createTestDatabase, TestDatabase, withClient } from '../support/test-database';
+
+describe('crash recovery (server killed with SIGKILL mid-export)', () => {
+  let database: TestDatabase;
+  let exportBaseDir: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    exportBaseDir = await mkdtemp(path.join(os.tmpdir(), 'export-server-crash-'));
+  });
+  afterAll(async () => {
+    await killStartedServers();
+    await database.drop();
+    await rm(exportBaseDir, { recursive: true, force: true });
+  });
+
+  it('fails the running job, kills its exporter, runs the pending one, keeps completed downloads', async () => {
+    const env = {
+      ...ENV_CREDENTIALS,
+      DATABASE_URL: database.url,
+      EXPORT_BASE_DIR: exportBaseDir,
+      TERRAFORM_BIN: STANDIN_TERRAFORM,
+      MAX_CONCURRENT_JOBS: '1',
+    };
+    const first = await startServer({ env });
+    const http = first.http;
+
+    const completed = (
+      await http.post('/api/v1/exports').send({ include_filter_resources: ['genesyscloud_user'] })
+    ).body.job_id;
+    await waitForJob(http, completed);
+    const running = (
+      await http
+        .post('/api/v1/exports')
+        .send({ include_filter_resources: ['genesyscloud_user', 'genesyscloud_group::standin:hang'] })
+    ).body.job_id;
+    await waitForPhase(http, running, 'exporting');
+    const pending = (
+      await http.post('/api/v1/exports').send({ include_filter_resources: ['genesyscloud_team'] })
+    ).body.job_id;
+    const workspace = path.join(exportBaseDir, '.runs', running, 'workspace');
+    for (let i = 0; i < 100 && processesMatching(workspace).length < 2; i++) await sleep(100);
+    expect(processesMatching(workspace).length).toBeGreaterThanOrEqual(2); // terraform and its provider
+
+    await first.kill();
+    // The exporter outlives the server: this is what recovery has to clean up. (It outlives it only
+    // while it writes nothing to the dead server's pipes, as Terraform would die of SIGPIPE; hence the
+    // wait above for the provider's read phase, where terraform prints nothing for 10 s.)
+    expect(processesMatching(workspace).length).toBeGreaterThanOrEqual(2);
+
+    const second = await startServer({ env });
+    const interrupted = await waitForJob(second.http, running);
+    expect(interrupted.status).toBe('failed');
+    expect(interrupted.error).toMatch(/interrupted by a server restart/);
+    expect(processesMatching(workspace)).toEqual([]);
+    expect(existsSync(workspace)).toBe(false);
+    expect(existsSync(path.join(exportBaseDir, running))).toBe(false);
+
+    expect((await waitForJob(second.http, pending)).status).toBe('completed');
+    const zip = await second.http
+      .get(`/api/v1/exports/${completed}/download`)
+      .buffer(true)
+      .parse(binaryParser);
+    expect(zip.status).toBe(200);
+    expect([...(await readZip(zip.body)).keys()]).toEqual(['genesyscloud/genesyscloud.tf.json']);
+
+    const stuck = await withClient(database.url, (c) =>
+      c.query("SELECT id FROM export_jobs WHERE status = 'running'"),
+    );
+    expect(stuck.rows).toEqual([]);
+  });
+});

@@ -1,0 +1,138 @@
+import { JOB_STATUSES } from '../../src/jobs/export-job';
+import { ENV_CREDENTIALS, startTestApp, TestApp } from '../support/test-app';
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+
+/** The value of one sample line (`name{labels} value`) of a Prometheus exposition, if present. */
+function sample(exposition: string, series: string): number | undefined {
+  const line = exposition.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe('metrics and request ids (real HTTP and PostgreSQL)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: ENV_CREDENTIALS });
+  });
+  afterAll(() => t.dispose());
+
+  async function scrape(): Promise<string> {
+    const res = await t.http.get('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    return res.text;
+  }
+
+  describe('GET /metrics', () => {
+    it('counts the jobs in each state, from the database, at each scrape', async () => {
+      const before = await scrape();
+      for (const status of JOB_STATUSES) expect(sample(before, `export_jobs{status="${status}"}`)).toBe(0);
+
+      // Different parameters each: an identical unfinished job would be refused (409).
+      const resourceTypes = ['genesyscloud_user', 'genesyscloud_group', 'genesyscloud_team'];
+      for (const type of resourceTypes) {
+        expect((await t.http.post('/api/v1/exports').send({ include_filter_resources: [type] })).status).toBe(
+          202,
+        );
+      }
+      const after = await scrape();
+      // The jobs may be in any state by now; together they are the ones created.
+      const counts = JOB_STATUSES.map((status) => sample(after, `export_jobs{status="${status}"}`));
+      expect(counts).not.toContain(undefined);
+      expect(counts.reduce((sum: number, count) => sum + (count ?? 0), 0)).toBe(resourceTypes.length);
+    });
+
+    it('offers the export job series before any job ends, and Node process metrics', async () => {
+      const text = await scrape();
+      for (const outcome of ['completed', 'failed', 'cancelled']) {
+        expect(text).toContain(`export_job_duration_seconds_bucket{le="10800",outcome="${outcome}"}`);
+      }
+      for (const reason of ['error', 'timeout', 'interrupted', 'not_runnable']) {
+        expect(sample(text, `exporter_failures_total{reason="${reason}"}`)).toBe(0);
+      }
+      expect(text).toMatch(/^process_cpu_seconds_total /m);
+      expect(text).toMatch(/^nodejs_heap_size_used_bytes /m);
+    });
+
+    it('times requests by route template, never by URL', async () => {
+      const created = await t.http
+        .post('/api/v1/exports')
+        .send({ include_filter_resources: ['genesyscloud_location'] });
+      expect(created.status).toBe(202);
+      const id = created.body.job_id as string;
+      expect((await t.http.get(`/api/v1/exports/${id}`).set('Prefer', 'return=representation')).status).toBe(
+        200,
+      );
+      expect((await t.http.get(`/api/v1/exports/${id}`).set('Authorization', 'Basic abc')).status).toBe(401);
+      expect((await t.http.get(`/no/such/route/${id}`)).status).toBe(404);
+
+      const text = await scrape();
+      expect(
+        sample(
+          text,
+          'http_request_duration_seconds_count{method="POST",route="/api/v1/exports",status_code="202"}',
+        ),
+      ).toBeGreaterThanOrEqual(1);
+      expect(
+        sample(
+          text,
+          'http_request_duration_seconds_count{method="GET",route="/api/v1/exports/:id",status_code="200"}',
+        ),
+      ).toBeGreaterThanOrEqual(1);
+      // Refused by a guard, before any handler ran: still counted under its route.
+      expect(
+        sample(
+          text,
+          'http_request_duration_seconds_count{method="GET",route="/api/v1/exports/:id",status_code="401"}',
+        ),
+      ).toBe(1);
+      expect(
+        sample(text, 'http_request_duration_seconds_count{method="GET",route="unmatched",status_code="404"}'),
+      ).toBe(1);
+      const labelSets = text.match(/\{[^}]*\}/g) ?? [];
+      expect(labelSets.length).toBeGreaterThan(0);
+      expect(labelSets.filter((labels) => UUID.test(labels))).toEqual([]);
+    });
+
+    it('is left out of the OpenAPI document', async () => {
+      const doc = (await t.http.get('/api/docs-json')).body as { paths: Record<string, unknown> };
+      expect(Object.keys(doc.paths)).not.toContain('/metrics');
+    });
+  });
+
+  describe('X-Request-Id', () => {
+    it('is generated when the request has none', async () => {
+      const first = await t.http.get('/health');
+      const second = await t.http.get('/health');
+      expect(first.headers['x-request-id']).toMatch(new RegExp(`^${UUID.source}$`, 'i'));
+      expect(second.headers['x-request-id']).not.toBe(first.headers['x-request-id']);
+    });
+
+    it('echoes a sane one', async () => {
+      const sane = 'client.req-42_A';
+      expect((await t.http.get('/api/v1/exports').set('X-Request-Id', sane)).headers['x-request-id']).toBe(
+        sane,
+      );
+      const longest = 'a'.repeat(128);
+      expect((await t.http.get('/health').set('X-Request-Id', longest)).headers['x-request-id']).toBe(
+        longest,
+      );
+    });
+
+    it.each([
+      ['too long', 'a'.repeat(300)],
+      ['with spaces', 'abc def'],
+      ['with other characters', 'abc"};drop'],
+    ])('replaces one %s', async (_, insane) => {
+      const returned = (await t.http.get('/health').set('X-Request-Id', insane)).headers['x-request-id'];
+      expect(returned).toMatch(new RegExp(`^${UUID.source}$`, 'i'));
+    });
+
+    it('comes back on errors and unknown routes too', async () => {
+      const res = await t.http.get('/no/such/route').set('X-Request-Id', 'trace-404');
+      expect(res.status).toBe(404);
+      expect(res.headers['x-request-id']).toBe('trace-404');
+    });
+  });
+});

@@ -1,0 +1,100 @@
+import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { waitForJob } from '../support/jobs';
+import { killStartedServers, startServer } from '../support/server-process';
+import { STANDIN_TERRAFORM } from '../support/standin';
+import { ENV_CREDENTIALS, TEST_CLIENT_SECRET, TEST_TOKEN } from '../support/test-app';
+import { createTestDatabase, TestDatabase, withClient } from '../support/test-database';
+
+/** Every text the server keeps: its log output, every table, every file under EXPORT_BASE_DIR. */
+describe('credentials are never written down', () => {
+  let database: TestDatabase;
+  let exportBaseDir: string;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    exportBaseDir = await mkdtemp(path.join(os.tmpdir(), 'export-server-secrets-'));
+  });
+  afterAll(async () => {
+    await killStartedServers();
+    await database.drop();
+    await rm(exportBaseDir, { recursive: true, force: true });
+  });
+
+  it('neither the token nor the client secret appears in logs, the database or any file, even when the exporter echoes them', async () => {
+    const server = await startServer({
+      env: {
+        ...ENV_CREDENTIALS,
+        DATABASE_URL: database.url,
+        EXPORT_BASE_DIR: exportBaseDir,
+        TERRAFORM_BIN: STANDIN_TERRAFORM,
+        LOG_LEVEL: 'trace',
+      },
+    });
+    const leaky = {
+      include_filter_resources: ['genesyscloud_user', 'genesyscloud_group::standin:leak-secrets'],
+    };
+    const withToken = await server.http
+      .post('/api/v1/exports')
+      .set('Authorization', `Bearer ${TEST_TOKEN}`)
+      .send(leaky);
+    const withSecret = await server.http.post('/api/v1/exports').send(leaky);
+    const failing = await server.http
+      .post('/api/v1/exports')
+      .set('Authorization', `Bearer ${TEST_TOKEN}`)
+      .send({ include_filter_resources: ['genesyscloud_user', 'genesyscloud_group::standin:auth-fail'] });
+    await waitForJob(server.http, withToken.body.job_id, undefined, { auth: `Bearer ${TEST_TOKEN}` });
+    await waitForJob(server.http, withSecret.body.job_id);
+    await waitForJob(server.http, failing.body.job_id, undefined, { auth: `Bearer ${TEST_TOKEN}` });
+    for (const [id, auth] of [
+      [withToken.body.job_id, `Bearer ${TEST_TOKEN}`],
+      [withSecret.body.job_id, undefined],
+    ]) {
+      const req = server.http.get(`/api/v1/exports/${id}/logs`);
+      if (auth) req.set('Authorization', auth);
+      expect((await req).text).toMatch(/\[REDACTED\]/); // the exporter did try to log them
+    }
+    // A rejected request with the token in a malformed header.
+    await server.http.get('/api/v1/exports').set('Authorization', `Token ${TEST_TOKEN}`).expect(401);
+    await server.stop('SIGTERM');
+
+    // The audit trail is also written as structured log lines, with the request's id.
+    const audited = server.logLines().filter((line) => typeof line.audit === 'object');
+    expect(audited.map((line) => (line.audit as { action: string }).action)).toEqual(
+      expect.arrayContaining([
+        'job.created',
+        'job.started',
+        'job.completed',
+        'job.failed',
+        'job.log_read',
+        'request.rejected',
+      ]),
+    );
+    const created = audited.find(
+      (line) => (line.audit as { jobId?: string }).jobId === withToken.body.job_id,
+    );
+    expect(created?.audit).toMatchObject({ requestId: withToken.headers['x-request-id'] });
+
+    const places: [string, string][] = [['server output', server.output]];
+    await withClient(database.url, async (client) => {
+      const tables = await client.query<{ tablename: string }>(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public'",
+      );
+      for (const { tablename } of tables.rows) {
+        const rows = await client.query(`SELECT row_to_json(t)::text AS row FROM ${tablename} t`);
+        places.push([`table ${tablename}`, rows.rows.map((r) => r.row).join('\n')]);
+      }
+    });
+    for (const entry of await readdir(exportBaseDir, { withFileTypes: true, recursive: true })) {
+      if (entry.isFile()) {
+        const file = path.join(entry.parentPath, entry.name);
+        places.push([file, await readFile(file, 'latin1')]);
+      }
+    }
+    expect(places.length).toBeGreaterThan(5);
+    const leaks = places
+      .filter(([, text]) => text.includes(TEST_TOKEN) || text.includes(TEST_CLIENT_SECRET))
+      .map(([where]) => where);
+    expect(leaks).toEqual([]);
+  });
+});

@@ -1,0 +1,5 @@
+import type { EmbeddedDatabase } from '../../src/database/embedded-postgres';
+
+export default async function globalTeardown(): Promise<void> {
+  await (globalThis as { embeddedPostgres?: EmbeddedDatabase }).embeddedPostgres?.stop();
+}

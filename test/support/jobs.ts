@@ -1,0 +1,86 @@
+import { Response } from 'superagent';
+import TestAgent from 'supertest/lib/agent';
+import * as yauzl from 'yauzl';
+
+export interface JobBody {
+  job_id: string;
+  status: string;
+  progress: number;
+  error: string | null;
+  [key: string]: unknown;
+}
+
+/** Polls a job (asking for a body even when complete) until it reaches one of `statuses`. */
+export async function waitForJob(
+  http: TestAgent,
+  id: string,
+  statuses: string[] = ['completed', 'failed', 'cancelled'],
+  { timeoutMs = 30_000, auth }: { timeoutMs?: number; auth?: string } = {},
+): Promise<JobBody> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const req = http.get(`/api/v1/exports/${id}`).set('Prefer', 'return=representation');
+    if (auth) req.set('Authorization', auth);
+    const res = await req;
+    if (res.status !== 200) throw new Error(`GET job ${id}: ${res.status} ${res.text}`);
+    if (statuses.includes(res.body.status)) return res.body as JobBody;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `job ${id} still ${res.body.status} after ${timeoutMs} ms: ${JSON.stringify(res.body)}`,
+      );
+    }
+    await sleep(100);
+  }
+}
+
+/** Polls a running job until the exporter's log has taken it to `phase` (see ProgressTracker). */
+export async function waitForPhase(
+  http: TestAgent,
+  id: string,
+  phase: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const body = await waitForJob(http, id, ['running'], { timeoutMs });
+    if (body.phase === phase) return;
+    if (Date.now() > deadline) throw new Error(`job ${id} not in phase ${phase}: ${JSON.stringify(body)}`);
+    await sleep(100);
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Collects supertest's response as a Buffer (for zips); superagent hands parsers the raw stream. */
+export function binaryParser(res: Response, callback: (error: Error | null, body: Buffer) => void): void {
+  const stream = res as unknown as NodeJS.ReadableStream;
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  stream.on('end', () => callback(null, Buffer.concat(chunks)));
+  stream.on('error', (error: Error) => callback(error, Buffer.alloc(0)));
+}
+
+/** Opens a zip and returns its entries' names and contents. */
+export function readZip(buffer: Buffer): Promise<Map<string, Buffer>> {
+  return new Promise((resolve, reject) => {
+    yauzl.fromBuffer(buffer, { lazyEntries: true }, (error, zip) => {
+      if (error || !zip) return reject(error);
+      const entries = new Map<string, Buffer>();
+      zip.on('entry', (entry: yauzl.Entry) => {
+        if (entry.fileName.endsWith('/')) return zip.readEntry();
+        zip.openReadStream(entry, (streamError, stream) => {
+          if (streamError || !stream) return reject(streamError);
+          const chunks: Buffer[] = [];
+          stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+          stream.on('end', () => {
+            entries.set(entry.fileName, Buffer.concat(chunks));
+            zip.readEntry();
+          });
+        });
+      });
+      zip.on('end', () => resolve(entries));
+      zip.on('error', reject);
+      zip.readEntry();
+    });
+  });
+}

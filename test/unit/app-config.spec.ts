@@ -1,0 +1,84 @@
+import * as path from 'node:path';
+import { InvalidConfigurationError, loadAppConfig } from '../../src/config/app-config';
+
+describe('loadAppConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadAppConfig({});
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      exportBaseDir: path.resolve('./exports'),
+      maxConcurrentJobs: 5,
+      jobTimeoutMs: 30 * 60_000,
+      stopGraceMs: 10_000,
+      terraformBin: 'terraform',
+      genesys: { oauthClientId: undefined, oauthClientSecret: undefined, region: undefined },
+    });
+  });
+
+  it('reads every override', () => {
+    const config = loadAppConfig({
+      PORT: '9090',
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'postgres://u:p@db:5432/x',
+      EXPORT_BASE_DIR: '/var/exports',
+      MAX_CONCURRENT_JOBS: '2',
+      JOB_TIMEOUT: '2h',
+      EXPORTER_STOP_GRACE: '500ms',
+      TERRAFORM_BIN: 'tofu',
+      GENESYSCLOUD_PROVIDER_VERSION: '1.84.1',
+      TF_CLI_CONFIG_FILE: '/etc/terraformrc',
+      TF_PLUGIN_CACHE_DIR: '/var/cache/tf',
+      GENESYSCLOUD_OAUTHCLIENT_ID: 'id',
+      GENESYSCLOUD_OAUTHCLIENT_SECRET: 'secret',
+      GENESYSCLOUD_REGION: 'some-new-region-9',
+    });
+    expect(config).toMatchObject({
+      port: 9090,
+      host: '0.0.0.0',
+      databaseUrl: 'postgres://u:p@db:5432/x',
+      exportBaseDir: '/var/exports',
+      maxConcurrentJobs: 2,
+      jobTimeoutMs: 2 * 3_600_000,
+      stopGraceMs: 500,
+      terraformBin: 'tofu',
+      providerVersion: '1.84.1',
+      terraformCliConfigFile: '/etc/terraformrc',
+      terraformPluginCacheDir: '/var/cache/tf',
+      // The region is passed through as given, whatever it is.
+      genesys: { oauthClientId: 'id', oauthClientSecret: 'secret', region: 'some-new-region-9' },
+    });
+  });
+
+  it.each([
+    ['45s', 45_000],
+    ['30m', 1_800_000],
+    ['2h', 7_200_000],
+  ])('accepts JOB_TIMEOUT=%s', (value, expected) => {
+    expect(loadAppConfig({ JOB_TIMEOUT: value }).jobTimeoutMs).toBe(expected);
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['MAX_CONCURRENT_JOBS', '0'],
+    ['MAX_CONCURRENT_JOBS', '2.5'],
+    ['JOB_TIMEOUT', '30'],
+    ['JOB_TIMEOUT', 'soon'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['GENESYSCLOUD_PROVIDER_VERSION', '1.0"; rm -rf /'],
+  ])('refuses %s=%s with a message naming the variable', (name, value) => {
+    expect(() => loadAppConfig({ [name]: value })).toThrow(InvalidConfigurationError);
+    expect(() => loadAppConfig({ [name]: value })).toThrow(new RegExp(`${name}=`));
+  });
+
+  it('lists every bad variable at once', () => {
+    try {
+      loadAppConfig({ PORT: 'x', JOB_TIMEOUT: 'y' });
+      throw new Error('expected a failure');
+    } catch (error) {
+      expect((error as InvalidConfigurationError).problems).toHaveLength(2);
+    }
+  });
+});

@@ -1,0 +1,120 @@
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Request } from 'express';
+import { pinoHttp } from 'pino-http';
+import request from 'supertest';
+import { InvalidConfigurationError, loadAppConfig } from '../../src/config/app-config';
+import { pinoHttpOptions } from '../../src/logging/pino-http-options';
+import { requestContext } from '../../src/logging/request-id';
+
+const TOKEN = 'bearer-token-that-must-not-be-logged';
+const COOKIE = 'session=cookie-that-must-not-be-logged';
+const PASSWORD = 'body-password-that-must-not-be-logged';
+
+/** A server whose only middleware is pino-http with the app's options, logging into `lines`. */
+function loggedServer(env: Record<string, string> = {}): {
+  server: Server;
+  lines: Record<string, unknown>[];
+} {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pinoHttp(pinoHttpOptions(loadAppConfig(env)), {
+    write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>),
+  });
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    logger(req, res);
+    req.log.info(
+      { credentials: { accessToken: TOKEN, clientSecret: 'client-secret' }, password: PASSWORD },
+      'app line',
+    );
+    req.resume();
+    req.on('end', () => res.end('ok'));
+  });
+  return { server, lines };
+}
+
+/** The request-completed line is written when the response closes, which may be after the client read it. */
+async function linesSettled(lines: unknown[], count: number): Promise<void> {
+  for (let i = 0; i < 100 && lines.length < count; i++)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+describe('pino-http options', () => {
+  it('logs a request with its id, without credentials, cookies or the body', async () => {
+    const { server, lines } = loggedServer();
+    const res = await request(server)
+      .post('/api/v1/exports?x=1')
+      .set('Authorization', `Bearer ${TOKEN}`)
+      .set('Cookie', COOKIE)
+      .set('X-Request-Id', 'req-1')
+      .send({ password: PASSWORD });
+    expect(res.headers['x-request-id']).toBe('req-1');
+    await linesSettled(lines, 2);
+
+    const [appLine, completed] = lines;
+    expect(appLine).toMatchObject({
+      msg: 'app line',
+      password: '[REDACTED]',
+      credentials: { accessToken: '[REDACTED]', clientSecret: '[REDACTED]' },
+    });
+    expect(completed).toMatchObject({
+      msg: 'request completed',
+      level: 30,
+      req: {
+        id: 'req-1',
+        method: 'POST',
+        url: '/api/v1/exports?x=1',
+        headers: { authorization: '[REDACTED]', cookie: '[REDACTED]' },
+      },
+      res: { statusCode: 200 },
+    });
+    const logged = JSON.stringify(lines);
+    for (const secret of [TOKEN, COOKIE, PASSWORD, 'client-secret']) expect(logged).not.toContain(secret);
+  });
+
+  it('does not log health checks or metric scrapes, but still gives them an id', async () => {
+    const { server, lines } = loggedServer();
+    for (const path of ['/health', '/health/ready', '/metrics', '/metrics?x=1']) {
+      expect((await request(server).get(path)).headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    await request(server).get('/healthy');
+    await linesSettled(lines, 6);
+    const completed = lines.filter((line) => line.msg === 'request completed');
+    expect(completed.map((line) => (line.req as { url: string }).url)).toEqual(['/healthy']);
+  });
+
+  it('writes nothing at LOG_LEVEL=silent', async () => {
+    const { server, lines } = loggedServer({ LOG_LEVEL: 'silent' });
+    await request(server).get('/api/v1/exports');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(lines).toEqual([]);
+  });
+});
+
+describe('LOG_LEVEL', () => {
+  it('defaults to info and accepts pino level names', () => {
+    expect(loadAppConfig({}).logLevel).toBe('info');
+    expect(loadAppConfig({ LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+  });
+
+  it('refuses other values, naming the variable', () => {
+    expect(() => loadAppConfig({ LOG_LEVEL: 'verbose' })).toThrow(InvalidConfigurationError);
+    expect(() => loadAppConfig({ LOG_LEVEL: 'verbose' })).toThrow(
+      /LOG_LEVEL="verbose": LOG_LEVEL must be one of fatal, error/,
+    );
+  });
+});
+
+describe('requestContext', () => {
+  it('gives the request id and client address when the logging middleware set an id', () => {
+    expect(requestContext({ id: 'req-7', ip: '127.0.0.1' } as unknown as Request)).toEqual({
+      requestId: 'req-7',
+      clientIp: '127.0.0.1',
+    });
+  });
+
+  it('has no request id for a request the middleware never saw', () => {
+    expect(requestContext({ ip: '::1' } as unknown as Request)).toEqual({
+      requestId: undefined,
+      clientIp: '::1',
+    });
+  });
+});
