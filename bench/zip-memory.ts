@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { once } from 'node:events';
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
     });
     const app = await createApp(config);
     await app.listen(0, '127.0.0.1');
-    const port = (app.getHttpServer().address() as { port: number }).port;
+    const port = ((app.getHttpServer() as http.Server).address() as AddressInfo).port;
     const store = app.get(JobStore);
     const files = app.get(JobFiles);
 

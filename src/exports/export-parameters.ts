@@ -91,5 +91,5 @@ export function toExportParameters(dto: CreateExportDto): ExportParameters {
     parameters.directory = normaliseExportDirectory(parameters.directory);
   }
   // The DTO passed validation, so every value has the provider's type.
-  return parameters as ExportParameters;
+  return parameters;
 }

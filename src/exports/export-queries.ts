@@ -28,7 +28,7 @@ export class ListExportsQuery {
 export class JobLogQuery {
   @ApiPropertyOptional({ description: 'Keep the response open and stream new lines until the job ends', default: false })
   @IsOptional()
-  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean({ message: 'follow must be true or false' })
   follow = false;
 }

@@ -113,7 +113,7 @@ export class TypeOrmJobStore extends JobStore {
   async claimNextPending(serverId: string, heldCredentialJobIds: string[]): Promise<ExportJob | null> {
     // SKIP LOCKED lets several servers share one database without running a job twice.
     // For UPDATE, TypeORM's postgres driver answers [rows, rowCount].
-    const [rows] = (await this.jobs.query(
+    const [rows] = await this.jobs.query<[{ id: string }[], number]>(
       `UPDATE export_jobs SET status = 'running', server_id = $2, started_at = now(), updated_at = now()
         WHERE id = (
           SELECT id FROM export_jobs
@@ -124,7 +124,7 @@ export class TypeOrmJobStore extends JobStore {
            FOR UPDATE SKIP LOCKED)
         RETURNING id`,
       [heldCredentialJobIds, serverId],
-    )) as [{ id: string }[], number];
+    );
     return rows.length > 0 ? this.get(rows[0].id) : null;
   }
 
@@ -169,9 +169,9 @@ export class TypeOrmJobStore extends JobStore {
   }
 
   async countByStatus(): Promise<Record<JobStatus, number>> {
-    const rows = (await this.jobs.query(
+    const rows = await this.jobs.query<{ status: JobStatus; count: number }[]>(
       'SELECT status, count(*)::int AS count FROM export_jobs GROUP BY status',
-    )) as { status: JobStatus; count: number }[];
+    );
     const counts = Object.fromEntries(JOB_STATUSES.map((status) => [status, 0])) as Record<JobStatus, number>;
     for (const row of rows) counts[row.status] = row.count;
     return counts;
@@ -205,18 +205,19 @@ export class TypeOrmJobStore extends JobStore {
   }
 
   async forgetOldIdempotencyKeys(): Promise<number> {
-    const [, count] = (await this.jobs.query(
+    const [, count] = await this.jobs.query<[unknown, number]>(
       `DELETE FROM idempotency_keys WHERE created_at < now() - $1 * interval '1 millisecond'`,
       [IDEMPOTENCY_KEY_LIFETIME_MS],
-    )) as [unknown, number];
+    );
     return count;
   }
 
   async runExclusively(name: string, work: () => Promise<void>): Promise<boolean> {
     return this.jobs.manager.transaction(async (manager) => {
-      const [{ locked }] = (await manager.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [
-        name,
-      ])) as { locked: boolean }[];
+      const [{ locked }] = await manager.query<{ locked: boolean }[]>(
+        'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked',
+        [name],
+      );
       if (locked) await work();
       return locked;
     });

@@ -9,11 +9,12 @@ import { Request, Response } from 'express';
  */
 @Injectable()
 export class PrincipalThrottlerGuard extends ThrottlerGuard {
-  protected override async getTracker(req: Record<string, unknown>): Promise<string> {
+  protected override getTracker(req: Record<string, unknown>): Promise<string> {
     const request = req as unknown as Request;
     const authorization = request.headers.authorization;
-    if (authorization) return `token:${createHash('sha256').update(authorization).digest('hex')}`;
-    return `ip:${request.ip ?? request.socket.remoteAddress ?? 'unknown'}`;
+    if (authorization)
+      return Promise.resolve(`token:${createHash('sha256').update(authorization).digest('hex')}`);
+    return Promise.resolve(`ip:${request.ip ?? request.socket.remoteAddress ?? 'unknown'}`);
   }
 
   /** A plain `Retry-After`, whichever limit was hit (the library names it per limit). */

@@ -115,7 +115,7 @@ describe('exports API (real HTTP, PostgreSQL and the Terraform stand-in)', () =>
       expect(Buffer.compare(tail.body, whole.body.subarray(100))).toBe(0);
     });
 
-    it("keeps the job's files under <base>/<job id>/ and no workspace behind", async () => {
+    it("keeps the job's files under <base>/<job id>/ and no workspace behind", () => {
       expect(existsSync(path.join(t.exportBaseDir, jobId, 'genesyscloud', 'genesyscloud.tf.json'))).toBe(
         true,
       );

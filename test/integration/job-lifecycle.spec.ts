@@ -10,13 +10,13 @@ import { ENV_CREDENTIALS, startTestApp, TestApp } from '../support/test-app';
 const HANG = { include_filter_resources: ['genesyscloud_user', 'genesyscloud_group::standin:hang'] };
 const QUICK = { include_filter_resources: ['genesyscloud_user'] };
 
-async function exporterProcesses(t: TestApp, jobId: string) {
+function exporterProcesses(t: TestApp, jobId: string) {
   return processesMatching(path.join(t.exportBaseDir, '.runs', jobId));
 }
 
 async function waitForExporter(t: TestApp, jobId: string) {
   for (let i = 0; i < 100; i++) {
-    if ((await exporterProcesses(t, jobId)).length >= 2) return; // terraform and its provider
+    if (exporterProcesses(t, jobId).length >= 2) return; // terraform and its provider
     await sleep(100);
   }
   throw new Error('the exporter never started');
@@ -39,8 +39,8 @@ describe('cancel and timeout', () => {
     expect(res.body).toEqual({ job_id: id, status: 'cancelled', cancelled_at: expect.any(String) });
     expect(res.headers['job-status']).toBe('cancelled');
 
-    for (let i = 0; i < 50 && (await exporterProcesses(t, id)).length > 0; i++) await sleep(100);
-    expect(await exporterProcesses(t, id)).toEqual([]);
+    for (let i = 0; i < 50 && exporterProcesses(t, id).length > 0; i++) await sleep(100);
+    expect(exporterProcesses(t, id)).toEqual([]);
     const job = await waitForJob(t.http, id);
     expect(job.status).toBe('cancelled');
     await sleep(300);
@@ -105,7 +105,7 @@ describe('job timeout', () => {
     const job = await waitForJob(t.http, id, undefined, { timeoutMs: 20_000 });
     expect(job.status).toBe('failed');
     expect(job.error).toMatch(/ran longer than the job timeout \(2 s, JOB_TIMEOUT\)/);
-    expect(await exporterProcesses(t, id)).toEqual([]);
+    expect(exporterProcesses(t, id)).toEqual([]);
     expect(existsSync(path.join(t.exportBaseDir, id))).toBe(false);
   });
 
@@ -122,7 +122,7 @@ describe('job timeout', () => {
     const job = await waitForJob(t.http, id, undefined, { timeoutMs: 20_000 });
     expect(job.status).toBe('failed');
     expect(job.error).toMatch(/JOB_TIMEOUT/);
-    expect(await exporterProcesses(t, id)).toEqual([]);
+    expect(exporterProcesses(t, id)).toEqual([]);
   });
 });
 
@@ -173,8 +173,8 @@ describe('two servers sharing one database', () => {
     try {
       expect((await waitForJob(other.http, id, ['running', 'failed'])).status).toBe('running');
       expect((await other.http.delete(`/api/v1/exports/${id}`)).status).toBe(200);
-      for (let i = 0; i < 60 && (await exporterProcesses(runner, id)).length > 0; i++) await sleep(100);
-      expect(await exporterProcesses(runner, id)).toEqual([]);
+      for (let i = 0; i < 60 && exporterProcesses(runner, id).length > 0; i++) await sleep(100);
+      expect(exporterProcesses(runner, id)).toEqual([]);
       expect((await waitForJob(runner.http, id)).status).toBe('cancelled');
     } finally {
       await other.close();

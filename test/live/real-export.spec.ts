@@ -31,7 +31,7 @@ if (reason) console.log(`skipped: live export test: ${reason}`);
 (reason ? describe.skip : describe)('a real export against Genesys Cloud', () => {
   let t: TestApp;
   beforeAll(async () => {
-    const pass = (name: string) => (process.env[name] ? { [name]: process.env[name]! } : {});
+    const pass = (name: string) => (process.env[name] ? { [name]: process.env[name] } : {});
     t = await startTestApp({
       env: {
         TERRAFORM_BIN: process.env.TERRAFORM_BIN ?? 'terraform',

@@ -78,7 +78,7 @@ async function expectAccepted(body: object): Promise<CreateExportDto> {
   } catch (error) {
     const problems =
       error instanceof RequestValidationError ? JSON.stringify(error.problems, null, 2) : String(error);
-    throw new Error(`expected ${JSON.stringify(body)} to be accepted, got ${problems}`);
+    throw new Error(`expected ${JSON.stringify(body)} to be accepted, got ${problems}`, { cause: error });
   }
 }
 

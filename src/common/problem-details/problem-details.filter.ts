@@ -60,7 +60,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         outcome: 'rejected',
         httpStatus: problem.status,
         ...requestAuditFields(request),
-        detail: { method: request.method, route: request.route?.path ?? null, type: problem.type },
+        detail: {
+          method: request.method,
+          route: (request.route as { path?: string } | undefined)?.path ?? null,
+          type: problem.type,
+        },
       })
       .finally(send);
   }

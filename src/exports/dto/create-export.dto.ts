@@ -515,7 +515,7 @@ export class CreateExportDto {
     example: ['genesyscloud_user.skills', 'genesyscloud_routing_queue.members'],
   })
   @IsOptional()
-  @IsStringList({ ...LIST_LIMITS, createEntryCheck: (dto) => createExcludedAttributeCheck(dto as CreateExportDto) })
+  @IsStringList({ ...LIST_LIMITS, createEntryCheck: createExcludedAttributeCheck })
   exclude_attributes?: string[] | null;
 
   @ApiPropertyOptional({
