@@ -1,0 +1,6 @@
+import { cliStandinVariant } from '../support/exporters';
+import { describeExporterScenarios } from './exporter-scenarios';
+
+describe('exporter scenarios: CLI stand-in', () => {
+  describeExporterScenarios(async () => cliStandinVariant());
+});
