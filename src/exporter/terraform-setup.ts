@@ -64,8 +64,13 @@ export class TerraformSetup implements OnApplicationBootstrap, BeforeApplication
     );
   }
 
-  /** Gives a job's workspace the template's lock file, when the set-up produced one. */
+  /**
+   * Gives a job's workspace the template's lock file, when the set-up produced one. A job that
+   * starts while the set-up still runs waits for it: without the lock file Terraform (1.4 and
+   * newer) does not use the plugin cache, and would install the provider again for that job.
+   */
   async seedWorkspace(workspaceDirectory: string): Promise<void> {
+    await this.done;
     if (this.status.state !== 'ready') return;
     await copyFile(
       path.join(this.templateDirectory, LOCK_FILE),
