@@ -50,6 +50,13 @@ export interface AppConfig {
   /** Whether a request without a bearer token may use the server's own credentials. */
   allowEnvCredentials: boolean;
   rateLimits: { requestsPerMinute: number; createsPerMinute: number };
+  /** Deflate level of download zips, 0 (store) to 9; already-compressed files are always stored. */
+  zipLevel: number;
+  /**
+   * When set, downloads are handed to a fronting proxy (nginx's X-Accel-Redirect): the answer
+   * names `<prefix><job id>/export.zip` instead of carrying the bytes.
+   */
+  downloadAccelRedirect?: string;
 }
 
 /** The server's own Genesys Cloud settings; the region is passed through verbatim, never interpreted. */
@@ -162,6 +169,18 @@ class EnvironmentVariables {
   @Min(1)
   @Max(100_000)
   CREATE_RATE_LIMIT_PER_MINUTE = 20;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(9)
+  ZIP_LEVEL = 6;
+
+  @IsOptional()
+  @Matches(/^\/[\x21-\x7e]*\/$/, {
+    message: 'DOWNLOAD_ACCEL_REDIRECT must be a URL path that starts and ends with /, such as /protected-exports/',
+  })
+  DOWNLOAD_ACCEL_REDIRECT?: string;
 }
 
 /** The variables loadAppConfig reads; everything else in the environment is ignored. */
@@ -187,6 +206,8 @@ const CONFIG_VARIABLES: readonly (keyof EnvironmentVariables)[] = [
   'ALLOW_ENV_CREDENTIALS',
   'RATE_LIMIT_PER_MINUTE',
   'CREATE_RATE_LIMIT_PER_MINUTE',
+  'ZIP_LEVEL',
+  'DOWNLOAD_ACCEL_REDIRECT',
 ];
 
 export class InvalidConfigurationError extends Error {
@@ -201,6 +222,7 @@ const INTEGER_VARIABLES = new Set([
   'MAX_CONCURRENT_JOBS',
   'RATE_LIMIT_PER_MINUTE',
   'CREATE_RATE_LIMIT_PER_MINUTE',
+  'ZIP_LEVEL',
 ]);
 
 /**
@@ -254,5 +276,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
       requestsPerMinute: vars.RATE_LIMIT_PER_MINUTE,
       createsPerMinute: vars.CREATE_RATE_LIMIT_PER_MINUTE,
     },
+    zipLevel: vars.ZIP_LEVEL,
+    downloadAccelRedirect: vars.DOWNLOAD_ACCEL_REDIRECT,
   };
 }

@@ -133,7 +133,11 @@ export class ExportsService {
     return { ready: true, job, files: await this.files.list(job.id) };
   }
 
-  async download(id: string, caller: Caller): Promise<{ job: ExportJob; path: string }> {
+  /**
+   * The completed job's zip: its path, and with DOWNLOAD_ACCEL_REDIRECT the internal URL under
+   * which a fronting nginx serves the same file.
+   */
+  async download(id: string, caller: Caller): Promise<{ job: ExportJob; path: string; accelRedirect?: string }> {
     const job = await this.get(id, caller);
     refuseExpired(job);
     if (job.status !== 'completed' || !(await this.files.hasZip(job.id))) {
@@ -145,7 +149,12 @@ export class ExportsService {
         { job_id: job.id, job_status: job.status },
       );
     }
-    return { job, path: this.files.zipFile(job.id) };
+    const prefix = this.config.downloadAccelRedirect;
+    return {
+      job,
+      path: this.files.zipFile(job.id),
+      ...(prefix ? { accelRedirect: `${prefix}${this.files.zipPathInBaseDir(job.id)}` } : {}),
+    };
   }
 
   /** The run's scrubbed log; with `follow`, the stream stays open until the job finishes. */

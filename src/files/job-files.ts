@@ -1,13 +1,11 @@
-import { createWriteStream } from 'node:fs';
 import { lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable } from '@nestjs/common';
-import archiver from 'archiver';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { toJobId } from '../jobs/export-job';
 import { ExportFile, fileTypeOf } from './export-file';
+import { writeZip } from './zip-archive';
 
 /** The download archive's name inside the job folder. */
 export const JOB_ZIP_NAME = 'export.zip';
@@ -45,6 +43,11 @@ export class JobFiles {
     return path.join(this.jobDirectory(jobId), JOB_ZIP_NAME);
   }
 
+  /** The zip's path relative to EXPORT_BASE_DIR, `/`-separated (what a fronting proxy appends to its root). */
+  zipPathInBaseDir(jobId: string): string {
+    return path.relative(this.config.exportBaseDir, this.zipFile(jobId)).split(path.sep).join('/');
+  }
+
   async prepare(jobId: string): Promise<void> {
     await mkdir(this.jobDirectory(jobId), { recursive: true });
     await mkdir(this.runDirectory(jobId), { recursive: true, mode: 0o700 });
@@ -71,18 +74,15 @@ export class JobFiles {
   }
 
   /**
-   * Writes the job's zip from disk, one file at a time, so memory stays flat whatever the export's
-   * size. Written under a temporary name and renamed, so a download never sees half an archive.
+   * Writes the job's zip at ZIP_LEVEL, compression off the event loop (see writeZip). Written under
+   * a temporary name and renamed, so a download never sees half an archive.
    */
   async buildZip(jobId: string, files: ExportFile[]): Promise<void> {
     const root = this.jobDirectory(jobId);
     const target = this.zipFile(jobId);
     const partial = `${target}.partial`;
-    const archive = archiver('zip', { zlib: { level: 6 } });
-    for (const file of files) archive.file(path.join(root, file.name), { name: file.name });
-    const written = pipeline(archive, createWriteStream(partial, { mode: 0o600 }));
-    await archive.finalize();
-    await written;
+    const sources = files.map((file) => ({ path: path.join(root, file.name), name: file.name, size: file.size }));
+    await writeZip(partial, sources, { level: this.config.zipLevel });
     await rename(partial, target);
   }
 

@@ -61,11 +61,23 @@ export function binaryParser(res: Response, callback: (error: Error | null, body
 }
 
 /** Opens a zip and returns its entries' names and contents. */
-export function readZip(buffer: Buffer): Promise<Map<string, Buffer>> {
+export async function readZip(buffer: Buffer): Promise<Map<string, Buffer>> {
+  const entries = await readZipEntries(buffer);
+  return new Map([...entries].map(([name, entry]) => [name, entry.content]));
+}
+
+export interface ZipEntry {
+  content: Buffer;
+  /** 0 stored, 8 deflated. */
+  compressionMethod: number;
+}
+
+/** Opens a zip (checking every entry's CRC as yauzl reads it) and returns its entries by name. */
+export function readZipEntries(buffer: Buffer): Promise<Map<string, ZipEntry>> {
   return new Promise((resolve, reject) => {
     yauzl.fromBuffer(buffer, { lazyEntries: true }, (error, zip) => {
       if (error || !zip) return reject(error ?? new Error('not a zip'));
-      const entries = new Map<string, Buffer>();
+      const entries = new Map<string, ZipEntry>();
       zip.on('entry', (entry: yauzl.Entry) => {
         if (entry.fileName.endsWith('/')) return zip.readEntry();
         zip.openReadStream(entry, (streamError, stream) => {
@@ -73,8 +85,9 @@ export function readZip(buffer: Buffer): Promise<Map<string, Buffer>> {
             return reject(streamError ?? new Error(`cannot read ${entry.fileName}`));
           const chunks: Buffer[] = [];
           stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+          stream.on('error', reject);
           stream.on('end', () => {
-            entries.set(entry.fileName, Buffer.concat(chunks));
+            entries.set(entry.fileName, { content: Buffer.concat(chunks), compressionMethod: entry.compressionMethod });
             zip.readEntry();
           });
         });

@@ -14,6 +14,8 @@ describe('loadAppConfig', () => {
       stopGraceMs: 10_000,
       terraformBin: 'terraform',
       genesys: { oauthClientId: undefined, oauthClientSecret: undefined, region: undefined },
+      zipLevel: 6,
+      downloadAccelRedirect: undefined,
     });
   });
 
@@ -33,6 +35,8 @@ describe('loadAppConfig', () => {
       GENESYSCLOUD_OAUTHCLIENT_ID: 'id',
       GENESYSCLOUD_OAUTHCLIENT_SECRET: 'secret',
       GENESYSCLOUD_REGION: 'some-new-region-9',
+      ZIP_LEVEL: '9',
+      DOWNLOAD_ACCEL_REDIRECT: '/protected-exports/',
     });
     expect(config).toMatchObject({
       port: 9090,
@@ -48,6 +52,8 @@ describe('loadAppConfig', () => {
       terraformPluginCacheDir: '/var/cache/tf',
       // The region is passed through as given, whatever it is.
       genesys: { oauthClientId: 'id', oauthClientSecret: 'secret', region: 'some-new-region-9' },
+      zipLevel: 9,
+      downloadAccelRedirect: '/protected-exports/',
     });
   });
 
@@ -68,6 +74,10 @@ describe('loadAppConfig', () => {
     ['JOB_TIMEOUT', 'soon'],
     ['DATABASE_URL', 'mysql://x'],
     ['GENESYSCLOUD_PROVIDER_VERSION', '1.0"; rm -rf /'],
+    ['ZIP_LEVEL', '10'],
+    ['ZIP_LEVEL', 'fast'],
+    ['DOWNLOAD_ACCEL_REDIRECT', 'protected-exports'],
+    ['DOWNLOAD_ACCEL_REDIRECT', '/protected exports/'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadAppConfig({ [name]: value })).toThrow(InvalidConfigurationError);
     expect(() => loadAppConfig({ [name]: value })).toThrow(new RegExp(`${name}=`));
