@@ -2,6 +2,7 @@ import { CreateExportJobs1763700000000 } from './1763700000000-create-export-job
 import { CreateIdempotencyKeys1763710000000 } from './1763710000000-create-idempotency-keys';
 import { AddExpiryAndJobEvents1763720000000 } from './1763720000000-add-expiry-and-job-events';
 import { AddJobServer1763730000000 } from './1763730000000-add-job-server';
+import { IndexJobEventsTime1796121871474 } from './1796121871474-index-job-events-time';
 
 /** Every migration, oldest first. Listed explicitly so the app, the CLI and tests load the same set. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   CreateIdempotencyKeys1763710000000,
   AddExpiryAndJobEvents1763720000000,
   AddJobServer1763730000000,
+  IndexJobEventsTime1796121871474,
 ];

@@ -27,6 +27,19 @@ export type AuditAction =
   | 'job.events_read'
   | 'request.rejected';
 
+/**
+ * Reads of a job or list: recorded too, but written in batches after the answer, so a poll never
+ * waits for the audit trail. Everything else (operations, outcomes, rejections) is written before
+ * the answer goes out.
+ */
+export const READ_ACTIONS: ReadonlySet<AuditAction> = new Set([
+  'job.read',
+  'job.listed',
+  'job.results_read',
+  'job.log_read',
+  'job.events_read',
+]);
+
 export interface RecordedAuditEvent extends AuditEvent {
   occurredAt: Date;
 }

@@ -1,9 +1,9 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Response } from 'express';
-import { mergeMap, Observable } from 'rxjs';
+import { mergeMap, Observable, tap } from 'rxjs';
 import { RequestWithCaller } from '../auth/caller.guard';
-import { AuditAction } from './audit-event';
+import { AuditAction, READ_ACTIONS } from './audit-event';
 import { AuditTrail } from './audit-trail';
 import { requestAuditFields } from './request-audit-fields';
 
@@ -13,8 +13,8 @@ const AUDIT_ACTION = 'audit:action';
 export const Audited = (action: AuditAction) => SetMetadata(AUDIT_ACTION, action);
 
 /**
- * Records successful requests to @Audited routes, after the handler ran. Rejected requests are
- * recorded where they are turned into problems.
+ * Records successful requests to @Audited routes, after the handler ran: operations before the
+ * answer is sent, reads queued. Rejected requests are recorded where they are turned into problems.
  */
 @Injectable()
 export class AuditedInterceptor implements NestInterceptor {
@@ -28,15 +28,20 @@ export class AuditedInterceptor implements NestInterceptor {
     if (!action) return next.handle();
     const request = context.switchToHttp().getRequest<RequestWithCaller>();
     const response = context.switchToHttp().getResponse<Response>();
-    // The answer waits for its audit record: nothing is answered that the trail does not show.
+    const eventOf = () => ({
+      action,
+      outcome: 'success' as const,
+      httpStatus: response.statusCode,
+      ...requestAuditFields(request),
+    });
+    if (READ_ACTIONS.has(action)) {
+      // Reads are queued: the answer does not wait for the database.
+      return next.handle().pipe(tap(() => this.audit.recordRead(eventOf())));
+    }
+    // An operation's answer waits for its audit record: nothing is answered that the trail does not show.
     return next.handle().pipe(
       mergeMap(async (body: unknown) => {
-        await this.audit.record({
-          action,
-          outcome: 'success',
-          httpStatus: response.statusCode,
-          ...requestAuditFields(request),
-        });
+        await this.audit.record(eventOf());
         return body;
       }),
     );

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditEvent, RecordedAuditEvent } from './audit-event';
 
+const PURGE_BATCH = 10_000;
+
 interface JobEventRow {
   occurred_at: Date;
   job_id: string | null;
@@ -19,11 +21,13 @@ interface JobEventRow {
 export class JobEventRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async insert(event: AuditEvent): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO job_events (job_id, principal, action, outcome, http_status, request_id, client_ip, detail)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [
+  /** Inserts the events in one statement, each with its own time. */
+  async insert(events: readonly RecordedAuditEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const values: unknown[] = [];
+    const rows = events.map((event) => {
+      values.push(
+        event.occurredAt,
         event.jobId ?? null,
         event.principal ?? null,
         event.action,
@@ -32,8 +36,29 @@ export class JobEventRepository {
         event.requestId ?? null,
         event.clientIp ?? null,
         event.detail ? JSON.stringify(event.detail) : null,
-      ],
+      );
+      const first = values.length - 8;
+      return `(${Array.from({ length: 9 }, (_, i) => `$${first + i}`).join(', ')})`;
+    });
+    await this.dataSource.query(
+      `INSERT INTO job_events (occurred_at, job_id, principal, action, outcome, http_status, request_id, client_ip, detail)
+       VALUES ${rows.join(', ')}`,
+      values,
     );
+  }
+
+  /** Deletes events older than `cutoff`, a batch at a time so no statement holds many row locks. */
+  async deleteOlderThan(cutoff: Date): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const [, count] = (await this.dataSource.query(
+        `DELETE FROM job_events WHERE id IN (
+           SELECT id FROM job_events WHERE occurred_at < $1 ORDER BY occurred_at LIMIT $2)`,
+        [cutoff, PURGE_BATCH],
+      )) as [unknown, number];
+      deleted += count;
+      if (count < PURGE_BATCH) return deleted;
+    }
   }
 
   async forJob(jobId: string): Promise<RecordedAuditEvent[]> {

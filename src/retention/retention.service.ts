@@ -12,12 +12,13 @@ export interface CleanupReport {
   expired: number;
   strayFolders: number;
   idempotencyKeys: number;
+  auditEvents: number;
 }
 
 /**
  * Every CLEANUP_INTERVAL: jobs finished longer than JOB_RETENTION ago lose their files and become
  * `expired` (the row stays), folders that belong to no job are removed, and old Idempotency-Keys
- * are forgotten. One server at a time does it when several share the database.
+ * and audit events are forgotten. One server at a time does it when several share the database.
  */
 @Injectable()
 export class RetentionService implements OnModuleInit {
@@ -40,7 +41,7 @@ export class RetentionService implements OnModuleInit {
   }
 
   async cleanUp(now = new Date()): Promise<CleanupReport> {
-    const report: CleanupReport = { ran: false, expired: 0, strayFolders: 0, idempotencyKeys: 0 };
+    const report: CleanupReport = { ran: false, expired: 0, strayFolders: 0, idempotencyKeys: 0, auditEvents: 0 };
     report.ran = await this.store.runExclusively('retention-cleanup', async () => {
       const cutoff = new Date(now.getTime() - this.config.jobRetentionMs);
       for (const id of await this.store.finishedBefore(cutoff)) {
@@ -55,10 +56,13 @@ export class RetentionService implements OnModuleInit {
         report.strayFolders += 1;
       }
       report.idempotencyKeys = await this.store.forgetOldIdempotencyKeys();
+      // The audit trail is kept as long as the jobs it is about.
+      report.auditEvents = await this.audit.purgeBefore(cutoff);
     });
-    if (report.expired + report.strayFolders > 0) {
+    if (report.expired + report.strayFolders + report.auditEvents > 0) {
       this.logger.log(
-        `Clean-up: ${report.expired} job(s) expired, ${report.strayFolders} stray folder(s) removed`,
+        `Clean-up: ${report.expired} job(s) expired, ${report.strayFolders} stray folder(s) removed, ` +
+          `${report.auditEvents} audit event(s) past JOB_RETENTION deleted`,
       );
     }
     return report;

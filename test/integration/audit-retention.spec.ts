@@ -71,6 +71,59 @@ describe('audit trail', () => {
     expect(rows.rows.every((r) => r.principal === null || /^[0-9a-f]{64}$/.test(r.principal))).toBe(true);
   });
 
+  it('answers polls while the audit table is locked, and holds operations until their row is written', async () => {
+    const id = (await t.http.post('/api/v1/exports').send({ include_filter_resources: ['genesyscloud_user'] })).body
+      .job_id;
+    await waitForJob(t.http, id);
+    const holder = new Client({ connectionString: t.databaseUrl });
+    await holder.connect();
+    let cancel: Promise<{ status: number }> | undefined;
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE job_events IN SHARE MODE'); // no insert gets through
+      let cancelAnswered = false;
+      cancel = t.http
+        .delete(`/api/v1/exports/${id}`)
+        .then((res) => {
+          cancelAnswered = true;
+          return res;
+        });
+      for (let i = 0; i < 3; i++) {
+        const poll = await t.http.get(`/api/v1/exports/${id}`).set('X-Request-Id', `poll-while-locked-${i}`);
+        expect(poll.status).toBe(204);
+      }
+      expect((await t.http.get('/api/v1/exports')).status).toBe(200);
+      expect(cancelAnswered).toBe(false);
+    } finally {
+      await holder.query('COMMIT');
+      await holder.end();
+    }
+    expect((await cancel).status).toBe(204);
+    const events: { action: string; request_id: string }[] = (await t.http.get(`/api/v1/exports/${id}/events`)).body
+      .events;
+    const lockedReads = events.filter((e) => e.request_id?.startsWith('poll-while-locked-'));
+    expect(lockedReads.map((e) => e.action)).toEqual(['job.read', 'job.read', 'job.read']);
+    expect(events.map((e) => e.action)).toContain('job.cancelled');
+  });
+
+  it('forgets audit events older than JOB_RETENTION when it cleans up, and keeps newer ones', async () => {
+    const jobId = randomUUID();
+    await withClient(t.databaseUrl, (c) =>
+      c.query(
+        `INSERT INTO job_events (occurred_at, job_id, action, outcome) VALUES
+           (now() - interval '8 days', $1, 'job.created', 'success'),
+           (now() - interval '6 days', $1, 'job.started', 'success')`,
+        [jobId],
+      ),
+    );
+    const report = await t.app.get(RetentionService).cleanUp();
+    expect(report.auditEvents).toBeGreaterThanOrEqual(1);
+    const rows = await withClient(t.databaseUrl, (c) =>
+      c.query('SELECT action FROM job_events WHERE job_id = $1', [jobId]),
+    );
+    expect(rows.rows).toEqual([{ action: 'job.started' }]);
+  });
+
   it('records a rejected request that names no job (401), with its address and request id', async () => {
     await t.http.post('/api/v1/exports').set('Authorization', 'Basic nope').send({}).expect(401);
     const rows = await withClient(t.databaseUrl, (c) =>
