@@ -55,7 +55,9 @@ runBench('download', async (run) => {
       const nginxMiBs = mean(reference);
       const proxiedMiBs = mean(proxied);
       console.log(`${clients} client(s): nginx sendfile ${nginxMiBs.toFixed(0)} MiB/s`);
-      console.log(`${clients} client(s): service behind nginx, X-Accel-Redirect ${proxiedMiBs.toFixed(0)} MiB/s`);
+      console.log(
+        `${clients} client(s): service behind nginx, X-Accel-Redirect ${proxiedMiBs.toFixed(0)} MiB/s`,
+      );
       results.push(
         `download ${clients} client(s): service / nginx = ${(serviceMiBs / nginxMiBs).toFixed(2)} (goal >= 0.80), ` +
           `X-Accel-Redirect / nginx = ${(proxiedMiBs / nginxMiBs).toFixed(2)}`,

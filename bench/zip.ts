@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
@@ -7,7 +6,7 @@ import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadAppConfig } from '../src/config/app-config';
 import { JobFiles } from '../src/files/job-files';
-import { findProgram, MIB, runBench } from './support/bench-kit';
+import { execFileAsync, findProgram, MIB, runBench } from './support/bench-kit';
 
 /**
  * Packaging an export: the service's zip (JobFiles.buildZip, in this process, so its event loop
@@ -31,7 +30,8 @@ interface Measured {
 
 runBench('zip', async (run) => {
   const zipProgram = findProgram('zip');
-  if (!zipProgram) console.log('Info-ZIP zip is not installed (apt-get install zip): only the service is measured');
+  if (!zipProgram)
+    console.log('Info-ZIP zip is not installed (apt-get install zip): only the service is measured');
   const config = loadAppConfig({ EXPORT_BASE_DIR: path.join(run.root, 'exports') });
   const files = new JobFiles(config);
   const jobDir = files.jobDirectory(JOB_ID);
@@ -67,10 +67,8 @@ runBench('zip', async (run) => {
   }
 });
 
-function runZip(program: string, target: string, cwd: string): Promise<void> {
-  return new Promise((resolve, reject) =>
-    execFile(program, ['-q', '-r', '-6', target, '.'], { cwd }, (error) => (error ? reject(error) : resolve())),
-  );
+async function runZip(program: string, target: string, cwd: string): Promise<void> {
+  await execFileAsync(program, ['-q', '-r', '-6', target, '.'], { cwd });
 }
 
 async function measure(work: () => Promise<void>): Promise<Measured> {

@@ -51,11 +51,11 @@ export class JobEventRepository {
   async deleteOlderThan(cutoff: Date): Promise<number> {
     let deleted = 0;
     for (;;) {
-      const [, count] = (await this.dataSource.query(
+      const [, count] = await this.dataSource.query<[unknown, number]>(
         `DELETE FROM job_events WHERE id IN (
            SELECT id FROM job_events WHERE occurred_at < $1 ORDER BY occurred_at LIMIT $2)`,
         [cutoff, PURGE_BATCH],
-      )) as [unknown, number];
+      );
       deleted += count;
       if (count < PURGE_BATCH) return deleted;
     }

@@ -178,7 +178,8 @@ class EnvironmentVariables {
 
   @IsOptional()
   @Matches(/^\/[\x21-\x7e]*\/$/, {
-    message: 'DOWNLOAD_ACCEL_REDIRECT must be a URL path that starts and ends with /, such as /protected-exports/',
+    message:
+      'DOWNLOAD_ACCEL_REDIRECT must be a URL path that starts and ends with /, such as /protected-exports/',
   })
   DOWNLOAD_ACCEL_REDIRECT?: string;
 }

@@ -81,7 +81,11 @@ export class JobFiles {
     const root = this.jobDirectory(jobId);
     const target = this.zipFile(jobId);
     const partial = `${target}.partial`;
-    const sources = files.map((file) => ({ path: path.join(root, file.name), name: file.name, size: file.size }));
+    const sources = files.map((file) => ({
+      path: path.join(root, file.name),
+      name: file.name,
+      size: file.size,
+    }));
     await writeZip(partial, sources, { level: this.config.zipLevel });
     await rename(partial, target);
   }

@@ -26,8 +26,27 @@ export interface ZipOptions {
  * nothing, so they are stored as they are.
  */
 const COMPRESSED_SUFFIXES = [
-  '.zip', '.gz', '.tgz', '.bz2', '.xz', '.zst', '.7z', '.rar', '.jar',
-  '.png', '.jpg', '.jpeg', '.gif', '.webp', '.mp3', '.mp4', '.ogg', '.wav.gz', '.woff', '.woff2', '.pdf',
+  '.zip',
+  '.gz',
+  '.tgz',
+  '.bz2',
+  '.xz',
+  '.zst',
+  '.7z',
+  '.rar',
+  '.jar',
+  '.png',
+  '.jpg',
+  '.jpeg',
+  '.gif',
+  '.webp',
+  '.mp3',
+  '.mp4',
+  '.ogg',
+  '.wav.gz',
+  '.woff',
+  '.woff2',
+  '.pdf',
 ];
 
 export function isAlreadyCompressed(name: string): boolean {
@@ -135,7 +154,15 @@ async function readAndCompress(source: ZipSource, level: number): Promise<InMemo
       const deflated = await deflateRaw(content, { level });
       // Like Info-ZIP: an entry that would grow is stored instead.
       if (deflated.length < content.length) {
-        return { kind: 'in-memory', source, method: DEFLATED, crc, data: deflated, size: content.length, mtime };
+        return {
+          kind: 'in-memory',
+          source,
+          method: DEFLATED,
+          crc,
+          data: deflated,
+          size: content.length,
+          mtime,
+        };
       }
     }
     return { kind: 'in-memory', source, method: STORED, crc, data: content, size: content.length, mtime };

@@ -41,7 +41,13 @@ export class RetentionService implements OnModuleInit {
   }
 
   async cleanUp(now = new Date()): Promise<CleanupReport> {
-    const report: CleanupReport = { ran: false, expired: 0, strayFolders: 0, idempotencyKeys: 0, auditEvents: 0 };
+    const report: CleanupReport = {
+      ran: false,
+      expired: 0,
+      strayFolders: 0,
+      idempotencyKeys: 0,
+      auditEvents: 0,
+    };
     report.ran = await this.store.runExclusively('retention-cleanup', async () => {
       const cutoff = new Date(now.getTime() - this.config.jobRetentionMs);
       for (const id of await this.store.finishedBefore(cutoff)) {

@@ -72,8 +72,9 @@ describe('audit trail', () => {
   });
 
   it('answers polls while the audit table is locked, and holds operations until their row is written', async () => {
-    const id = (await t.http.post('/api/v1/exports').send({ include_filter_resources: ['genesyscloud_user'] })).body
-      .job_id;
+    const id = (
+      await t.http.post('/api/v1/exports').send({ include_filter_resources: ['genesyscloud_user'] })
+    ).body.job_id;
     await waitForJob(t.http, id);
     const holder = new Client({ connectionString: t.databaseUrl });
     await holder.connect();
@@ -82,12 +83,10 @@ describe('audit trail', () => {
       await holder.query('BEGIN');
       await holder.query('LOCK TABLE job_events IN SHARE MODE'); // no insert gets through
       let cancelAnswered = false;
-      cancel = t.http
-        .delete(`/api/v1/exports/${id}`)
-        .then((res) => {
-          cancelAnswered = true;
-          return res;
-        });
+      cancel = t.http.delete(`/api/v1/exports/${id}`).then((res) => {
+        cancelAnswered = true;
+        return res;
+      });
       for (let i = 0; i < 3; i++) {
         const poll = await t.http.get(`/api/v1/exports/${id}`).set('X-Request-Id', `poll-while-locked-${i}`);
         expect(poll.status).toBe(204);
@@ -99,8 +98,9 @@ describe('audit trail', () => {
       await holder.end();
     }
     expect((await cancel).status).toBe(204);
-    const events: { action: string; request_id: string }[] = (await t.http.get(`/api/v1/exports/${id}/events`)).body
-      .events;
+    const events: { action: string; request_id: string }[] = (
+      await t.http.get(`/api/v1/exports/${id}/events`)
+    ).body.events;
     const lockedReads = events.filter((e) => e.request_id?.startsWith('poll-while-locked-'));
     expect(lockedReads.map((e) => e.action)).toEqual(['job.read', 'job.read', 'job.read']);
     expect(events.map((e) => e.action)).toContain('job.cancelled');

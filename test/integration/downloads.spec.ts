@@ -37,7 +37,9 @@ describe('download zips and their transfer (real HTTP, PostgreSQL and the Terraf
 
     it('deflates the Terraform files and stores the incompressible ones', async () => {
       const entries = await readZipEntries(whole);
-      const methods = Object.fromEntries([...entries].map(([name, entry]) => [name, entry.compressionMethod]));
+      const methods = Object.fromEntries(
+        [...entries].map(([name, entry]) => [name, entry.compressionMethod]),
+      );
       const assets = Object.keys(methods).filter((name) => name.includes('response_assets/'));
       expect(assets).toHaveLength(2);
       for (const asset of assets) expect(methods[asset]).toBe(STORED);
@@ -79,7 +81,9 @@ describe('download zips and their transfer (real HTTP, PostgreSQL and the Terraf
     });
 
     it('answers 416 with the size to a range past the end', async () => {
-      const res = await t.http.get(`/api/v1/exports/${jobId}/download`).set('Range', `bytes=${whole.length}-`);
+      const res = await t.http
+        .get(`/api/v1/exports/${jobId}/download`)
+        .set('Range', `bytes=${whole.length}-`);
       expect(res.status).toBe(416);
       expect(res.headers['content-range']).toBe(`bytes */${whole.length}`);
     });

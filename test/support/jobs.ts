@@ -87,7 +87,10 @@ export function readZipEntries(buffer: Buffer): Promise<Map<string, ZipEntry>> {
           stream.on('data', (chunk: Buffer) => chunks.push(chunk));
           stream.on('error', reject);
           stream.on('end', () => {
-            entries.set(entry.fileName, { content: Buffer.concat(chunks), compressionMethod: entry.compressionMethod });
+            entries.set(entry.fileName, {
+              content: Buffer.concat(chunks),
+              compressionMethod: entry.compressionMethod,
+            });
             zip.readEntry();
           });
         });

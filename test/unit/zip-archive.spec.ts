@@ -66,7 +66,8 @@ describe('writeZip (real files, read back with yauzl and unzip)', () => {
     expect(method('assets/blob.bin')).toBe(STORED);
     expect((await stat(target)).size).toBeLessThan(sources.reduce((sum, source) => sum + source.size, 0) / 4);
     const unzip = unzipBinary();
-    if (unzip) expect(execFileSync(unzip, ['-t', target], { encoding: 'utf8' })).toMatch(/No errors detected/);
+    if (unzip)
+      expect(execFileSync(unzip, ['-t', target], { encoding: 'utf8' })).toMatch(/No errors detected/);
   });
 
   it('level 0 stores everything', async () => {
