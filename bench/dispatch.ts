@@ -1,0 +1,126 @@
+import { spawn } from 'node:child_process';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { runBench } from './support/bench-kit';
+import { serviceEnv, STANDIN_TERRAFORM } from './support/jobs';
+
+/**
+ * Dispatch latency with a free slot: from sending `POST /api/v1/exports` to the exporter's first
+ * process starting (its `terraform init`), against a bare claim + spawn in this process (insert a
+ * pending row, claim it with the same `FOR UPDATE SKIP LOCKED` query, spawn the same executable).
+ * TERRAFORM_BIN is a bash wrapper that writes `$EPOCHREALTIME` before it execs the stand-in, so
+ * both sides stop the clock at the same point. Ratio of medians last.
+ *
+ *   npm run bench:dispatch                 # 30 jobs, one after the other
+ *   BENCH_JOBS=10 npm run bench:dispatch
+ */
+const JOBS = Number(process.env.BENCH_JOBS ?? 30);
+
+runBench('dispatch', async (run) => {
+  const databaseUrl = await run.database();
+  const marks = path.join(run.root, 'marks.log');
+  const wrapper = path.join(run.root, 'bin', 'terraform');
+  await mkdir(path.dirname(wrapper));
+  await writeFile(
+    wrapper,
+    `#!/bin/bash\nprintf '%s %s\\n' "$EPOCHREALTIME" "$1" >> ${marks}\nexec ${STANDIN_TERRAFORM} "$@"\n`,
+  );
+  await chmod(wrapper, 0o755);
+  await writeFile(marks, '');
+  // The bench polls and creates faster than the default rate limits allow; they are not what it measures.
+  const service = await run.service({
+    ...serviceEnv(databaseUrl, path.join(run.root, 'exports')),
+    TERRAFORM_BIN: wrapper,
+    RATE_LIMIT_PER_MINUTE: '100000',
+    CREATE_RATE_LIMIT_PER_MINUTE: '100000',
+  });
+
+  const serviceMs: number[] = [];
+  for (let i = 0; i < JOBS; i++) {
+    const seen = await markCount(marks);
+    const started = epochMs();
+    const res = await fetch(`${service.url}/api/v1/exports`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ include_filter_resources: ['genesyscloud_user'] }),
+    });
+    if (res.status !== 202) throw new Error(`POST answered ${res.status}: ${await res.text()}`);
+    const { job_id: jobId } = (await res.json()) as { job_id: string };
+    serviceMs.push((await nextMark(marks, seen)) - started);
+    await waitUntilFinished(service.url, jobId);
+  }
+
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  const bareMs: number[] = [];
+  try {
+    const workspace = path.join(run.root, 'bare-workspace');
+    await mkdir(workspace);
+    for (let i = 0; i < JOBS; i++) {
+      const seen = await markCount(marks);
+      const started = epochMs();
+      await client.query(
+        `INSERT INTO export_jobs (id, status, progress, parameters, owner, credential_source, created_at, updated_at)
+         VALUES (gen_random_uuid(), 'pending', 0, '{}'::jsonb, 'bare-bench', 'environment', now(), now())`,
+      );
+      const { rows } = await client.query<{ id: string }>(
+        `UPDATE export_jobs SET status = 'running', started_at = now(), updated_at = now()
+          WHERE id = (SELECT id FROM export_jobs WHERE status = 'pending' AND owner = 'bare-bench'
+                       ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+          RETURNING id`,
+      );
+      const child = spawn(wrapper, ['init', '-input=false'], { cwd: workspace, stdio: 'ignore' });
+      bareMs.push((await nextMark(marks, seen)) - started);
+      await new Promise((resolve) => child.once('exit', resolve));
+      await client.query(`UPDATE export_jobs SET status = 'failed', updated_at = now() WHERE id = $1`, [
+        rows[0].id,
+      ]);
+    }
+  } finally {
+    await client.end();
+  }
+
+  const service50 = median(serviceMs);
+  const bare50 = median(bareMs);
+  console.log(
+    `service: POST -> exporter started, p50 ${service50.toFixed(1)} ms, max ${Math.max(...serviceMs).toFixed(1)} ms`,
+  );
+  console.log(`bare claim + spawn: p50 ${bare50.toFixed(1)} ms, max ${Math.max(...bareMs).toFixed(1)} ms`);
+  console.log(`dispatch: service / bare claim + spawn = ${(service50 / bare50).toFixed(2)}x (goal <= 2.00)`);
+});
+
+/** Wall-clock milliseconds with sub-millisecond precision, comparable with bash's EPOCHREALTIME. */
+function epochMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+async function markCount(file: string): Promise<number> {
+  return (await readFile(file, 'utf8')).split('\n').filter(Boolean).length;
+}
+
+/** The time of the first mark after the `seen` ones (polled every millisecond, bounded to 60 s). */
+async function nextMark(file: string, seen: number): Promise<number> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const lines = (await readFile(file, 'utf8')).split('\n').filter(Boolean);
+    if (lines.length > seen) return Number(lines[seen].split(' ')[0]) * 1000;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  throw new Error('the exporter did not start within 60 s');
+}
+
+async function waitUntilFinished(baseUrl: string, jobId: string): Promise<void> {
+  for (;;) {
+    const res = await fetch(`${baseUrl}/api/v1/exports/${jobId}`);
+    if (res.status === 204) return;
+    const job = (await res.json()) as { status: string };
+    if (job.status !== 'pending' && job.status !== 'running') throw new Error(`bench job ${job.status}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
