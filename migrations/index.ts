@@ -3,6 +3,7 @@ import { CreateIdempotencyKeys1763710000000 } from './1763710000000-create-idemp
 import { AddExpiryAndJobEvents1763720000000 } from './1763720000000-add-expiry-and-job-events';
 import { AddJobServer1763730000000 } from './1763730000000-add-job-server';
 import { IndexJobEventsTime1796121871474 } from './1796121871474-index-job-events-time';
+import { JobListIndexAndStatusCounts1796123597732 } from './1796123597732-job-list-index-and-status-counts';
 
 /** Every migration, oldest first. Listed explicitly so the app, the CLI and tests load the same set. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   AddExpiryAndJobEvents1763720000000,
   AddJobServer1763730000000,
   IndexJobEventsTime1796121871474,
+  JobListIndexAndStatusCounts1796123597732,
 ];

@@ -11,7 +11,8 @@ export type DomainErrorCode =
   | 'shutting-down'
   | 'job-expired'
   | 'job-has-no-results'
-  | 'download-not-available';
+  | 'download-not-available'
+  | 'invalid-cursor';
 
 export class DomainError extends Error {
   constructor(

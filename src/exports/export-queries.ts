@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { JOB_STATUSES, JobStatus } from '../jobs/export-job';
 
 export class ListExportsQuery {
@@ -17,12 +17,13 @@ export class ListExportsQuery {
   @Max(100)
   limit = 20;
 
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @ApiPropertyOptional({
+    description: 'Where to continue: the `next_cursor` of the previous page (opaque; absent for the first page)',
+    maxLength: 200,
+  })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset = 0;
+  @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor must be the next_cursor of a previous page' })
+  cursor?: string;
 }
 
 export class JobLogQuery {

@@ -36,7 +36,7 @@ import { CountsAsJobCreation } from '../rate-limit/rate-limit.module';
 import { CreateExportDto } from './dto/create-export.dto';
 import { toExportParameters } from './export-parameters';
 import { ExportsService } from './exports.service';
-import { jobPath, noContentOr, setJobHeaders } from './job-response';
+import { jobPath, listPath, noContentOr, notModifiedSince, setJobHeaders } from './job-response';
 import {
   JobAcceptedView,
   JobCancelledView,
@@ -55,6 +55,11 @@ const SEND_ZIP_OPTIONS: Parameters<Response['sendFile']>[1] & { highWaterMark: n
   acceptRanges: true,
   cacheControl: false,
   highWaterMark: 1024 * 1024,
+};
+
+const ETAG_HEADER = {
+  description: "The job's current version; send it back in If-None-Match to poll cheaply",
+  schema: { type: 'string' },
 };
 
 const PREFER_HEADER = {
@@ -110,12 +115,26 @@ export class ExportsController {
 
   @Get()
   @Audited('job.listed')
-  @ApiOperation({ summary: "List the caller's export jobs, newest first" })
-  @ApiOkResponse({ type: JobListView })
+  @ApiOperation({
+    summary: "List the caller's export jobs, newest first",
+    description:
+      'A page at a time: `has_more` says whether more follow, and `next` (also the `Link` header, ' +
+      'rel="next") is the URL of the next page, which continues with `cursor` where this one ended.',
+  })
+  @ApiOkResponse({
+    type: JobListView,
+    headers: { Link: { description: 'The next page, rel="next"; absent on the last page', schema: { type: 'string' } } },
+  })
   @ApiProblemResponses(400, 401)
-  async list(@Query() query: ListExportsQuery, @CurrentCaller() caller: Caller): Promise<JobListView> {
-    const { jobs, total } = await this.exports.list(caller, query);
-    return { jobs: jobs.map(jobView), total, limit: query.limit, offset: query.offset };
+  async list(
+    @Query() query: ListExportsQuery,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<JobListView> {
+    const { jobs, nextCursor } = await this.exports.list(caller, query);
+    const next = nextCursor === null ? null : listPath({ status: query.status, limit: query.limit, cursor: nextCursor });
+    if (next) res.setHeader('Link', `<${next}>; rel="next"`);
+    return { jobs: jobs.map(jobView), limit: query.limit, has_more: next !== null, next_cursor: nextCursor, next };
   }
 
   @Get(':id')
@@ -125,22 +144,39 @@ export class ExportsController {
     description:
       '200 with the job while it is pending or running, and for failed or cancelled jobs; 204 once it ' +
       'completed, with `Job-Status: completed` and a `Link` to its results. Every answer carries ' +
-      '`Job-Status`; unfinished jobs add `Retry-After` (seconds).',
+      '`Job-Status` and an `ETag`; unfinished jobs add `Retry-After` (seconds). With `If-None-Match` ' +
+      'naming the current ETag the answer is 304 Not Modified.',
   })
   @ApiHeader(PREFER_HEADER)
-  @ApiOkResponse({ type: JobView })
-  @ApiNoContentResponse({ description: 'The job completed' })
+  @ApiHeader({
+    name: 'If-None-Match',
+    required: false,
+    description: 'The ETag of an earlier answer: 304 Not Modified while the job has not changed since.',
+  })
+  @ApiOkResponse({ type: JobView, headers: { ETag: ETAG_HEADER } })
+  @ApiNoContentResponse({ description: 'The job completed', headers: { ETag: ETAG_HEADER } })
+  @ApiResponse({
+    status: 304,
+    description: 'The job has not changed since the ETag given in If-None-Match (no body; Job-Status still set)',
+    headers: { ETag: ETAG_HEADER },
+  })
   @ApiProblemResponses(401, 404)
   async status(
     @Param('id') id: string,
     @Headers('prefer') prefer: string | undefined,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
     @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) res: Response,
   ): Promise<JobView | undefined> {
     const job = await this.exports.get(id, caller);
     setJobHeaders(res, job);
-    if (job.status !== 'completed') return jobView(job);
-    return noContentOr(res, prefer, { href: `${jobPath(job.id)}/results`, rel: 'results' }, jobView(job));
+    const view = jobView(job);
+    if (notModifiedSince(res, ifNoneMatch, view)) {
+      res.status(304);
+      return undefined;
+    }
+    if (job.status !== 'completed') return view;
+    return noContentOr(res, prefer, { href: `${jobPath(job.id)}/results`, rel: 'results' }, view);
   }
 
   @Delete(':id')

@@ -14,6 +14,7 @@ import { ExportJob, isFinished, JobStatus, toJobId } from '../jobs/export-job';
 import { JobStore } from '../jobs/job-store';
 import { ExportJobRunner } from './export-job-runner';
 import { ExportParameters } from './export-parameters';
+import { decodeListCursor, encodeListCursor } from './list-cursor';
 
 /** Idempotency-Key: 1-255 visible ASCII characters (IETF httpapi draft: a string). */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -97,8 +98,17 @@ export class ExportsService {
     }
   }
 
-  list(caller: Caller, query: { status?: JobStatus; limit: number; offset: number }) {
-    return this.store.list({ owner: caller.principal, ...query });
+  /** A page of the caller's jobs, newest first, continuing after `cursor`; `nextCursor` null on the last page. */
+  async list(
+    caller: Caller,
+    query: { status?: JobStatus; limit: number; cursor?: string },
+  ): Promise<{ jobs: ExportJob[]; nextCursor: string | null }> {
+    const after = query.cursor === undefined ? undefined : decodeListCursor(query.cursor);
+    if (after === null) {
+      throw new DomainError('invalid-cursor', 'cursor must be the next_cursor of a previous page of this list.');
+    }
+    const page = await this.store.list({ owner: caller.principal, status: query.status, limit: query.limit, after });
+    return { jobs: page.jobs, nextCursor: page.next ? encodeListCursor(page.next) : null };
   }
 
   /** Someone else's job answers exactly like an unknown one, so ids leak nothing. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Response } from 'express';
 import { ExportJob, isFinished } from '../jobs/export-job';
 
@@ -11,6 +12,21 @@ export const RETRY_AFTER_SECONDS = 5;
 export function setJobHeaders(res: Response, job: ExportJob): void {
   res.setHeader('Job-Status', job.status);
   if (!isFinished(job.status)) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+}
+
+/**
+ * Sets the job's ETag (a hash of its representation, so any change shows) and answers whether the
+ * client's If-None-Match already names it: then the caller answers 304 Not Modified.
+ */
+export function notModifiedSince(res: Response, ifNoneMatch: string | undefined, representation: unknown): boolean {
+  const etag = `"${createHash('sha1').update(JSON.stringify(representation)).digest('base64url')}"`;
+  res.setHeader('ETag', etag);
+  if (ifNoneMatch === undefined) return false;
+  // Weak comparison (RFC 9110 13.1.2): W/ prefixes are ignored; `*` matches any current job.
+  return ifNoneMatch
+    .split(',')
+    .map((tag) => tag.trim().replace(/^W\//, ''))
+    .some((tag) => tag === etag || tag === '*');
 }
 
 /** True when the client asked for a body instead of 204 (RFC 7240 `Prefer: return=representation`). */
@@ -41,3 +57,12 @@ export function noContentOr<T>(
 }
 
 export const jobPath = (id: string) => `/api/v1/exports/${id}`;
+
+/** The list URL with these query parameters (those that are set). */
+export function listPath(query: { status?: string; limit: number; cursor?: string }): string {
+  const params = new URLSearchParams();
+  if (query.status) params.set('status', query.status);
+  params.set('limit', String(query.limit));
+  if (query.cursor) params.set('cursor', query.cursor);
+  return `/api/v1/exports?${params.toString()}`;
+}

@@ -61,9 +61,21 @@ export class JobEventsView {
 
 export class JobListView {
   @ApiProperty({ type: [JobView] }) jobs: JobView[];
-  @ApiProperty() total: number;
   @ApiProperty() limit: number;
-  @ApiProperty() offset: number;
+  @ApiProperty({ description: 'Whether more jobs follow this page' }) has_more: boolean;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as `cursor` to get the next page; null on the last page',
+  })
+  next_cursor: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The next page (also in the `Link` header, rel="next"); null on the last page',
+    example: '/api/v1/exports?limit=20&cursor=WyIyMDI2LTEyLTAxIDEwOjAwOjAwLjEyMzQ1NiswMCIsIjViMGMuLi4iXQ',
+  })
+  next: string | null;
 }
 
 export class JobCancelledView {

@@ -1,24 +1,17 @@
 import { toJobId } from '../jobs/export-job';
+import { JobListPosition } from '../jobs/job-store';
 
-/**
- * Where a page of the job list ends: the last job's creation time, exactly as PostgreSQL wrote it
- * (microseconds, which a JavaScript Date would lose), and its id, which breaks ties. Clients get it
- * as an opaque base64url string.
- */
-export interface ListCursor {
-  createdAt: string;
-  id: string;
-}
+/* A list cursor is a JobListPosition as an opaque base64url string: clients pass it back, never read it. */
 
 /** `2026-12-01 10:00:00.123456+00` as PostgreSQL prints a timestamptz (any offset). */
 const TIMESTAMPTZ_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
 
-export function encodeListCursor(cursor: ListCursor): string {
+export function encodeListCursor(cursor: JobListPosition): string {
   return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString('base64url');
 }
 
 /** The cursor, or null when `text` is not one this server made. */
-export function decodeListCursor(text: string): ListCursor | null {
+export function decodeListCursor(text: string): JobListPosition | null {
   try {
     const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
     if (!Array.isArray(value) || value.length !== 2) return null;

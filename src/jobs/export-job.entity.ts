@@ -4,7 +4,7 @@ import type { CredentialSource, ExportOutcome, JobStatus, ProgressDetail } from 
 
 @Entity({ name: 'export_jobs' })
 @Index('export_jobs_status_created_at_idx', ['status', 'createdAt'])
-@Index('export_jobs_owner_created_at_idx', ['owner', 'createdAt'])
+@Index('export_jobs_owner_list_idx', ['owner', 'createdAt', 'id']) // created_at DESC, in the migration
 @Index('export_jobs_finished_idx', ['updatedAt'], { where: "status IN ('completed', 'failed', 'cancelled')" })
 export class ExportJobEntity {
   @PrimaryColumn('uuid')

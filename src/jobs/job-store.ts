@@ -27,11 +27,27 @@ export type CreateOutcome =
   /** The owner already has an unfinished job with identical parameters. */
   | { kind: 'conflict'; job: ExportJob };
 
+/**
+ * Where a page of a job list ended: the last job's creation time as PostgreSQL prints it (all six
+ * fractional digits, which a Date would lose) and its id, which breaks ties.
+ */
+export interface JobListPosition {
+  createdAt: string;
+  id: string;
+}
+
 export interface JobListQuery {
   owner: string;
   status?: JobStatus;
   limit: number;
-  offset: number;
+  /** Continue after this job (keyset pagination); absent for the first page. */
+  after?: JobListPosition;
+}
+
+export interface JobListPage {
+  jobs: ExportJob[];
+  /** Where the next page starts; null on the last page. */
+  next: JobListPosition | null;
 }
 
 /** Fields a state change may set besides the status and its timestamp. */
@@ -55,8 +71,8 @@ export abstract class JobStore {
 
   abstract get(id: string): Promise<ExportJob | null>;
 
-  /** The owner's jobs, newest first. */
-  abstract list(query: JobListQuery): Promise<{ jobs: ExportJob[]; total: number }>;
+  /** A page of the owner's jobs, newest first (ties by id), found through the list index whatever its depth. */
+  abstract list(query: JobListQuery): Promise<JobListPage>;
 
   /**
    * Atomically moves the oldest eligible pending job to running on `serverId` and returns it.
@@ -78,7 +94,7 @@ export abstract class JobStore {
   /** The jobs `serverId` holds in `status`, optionally only those whose credentials come from `source`. */
   abstract jobsHeldBy(serverId: string, status: JobStatus, source?: CredentialSource): Promise<ExportJob[]>;
 
-  /** How many jobs are in each state, every state included (0 when none). */
+  /** How many jobs are in each state, every state included (0 when none); kept as counters, not counted. */
   abstract countByStatus(): Promise<Record<JobStatus, number>>;
 
   /** Of `ids`, those that are cancelled (possibly by another server sharing the database). */

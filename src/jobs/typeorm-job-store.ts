@@ -15,6 +15,7 @@ import {
   CreateOutcome,
   IDEMPOTENCY_KEY_LIFETIME_MS,
   IdempotencyKey,
+  JobListPage,
   JobListQuery,
   JobStore,
   NewJob,
@@ -100,14 +101,36 @@ export class TypeOrmJobStore extends JobStore {
     return entity ? toJob(entity) : null;
   }
 
-  async list(query: JobListQuery): Promise<{ jobs: ExportJob[]; total: number }> {
-    const [entities, total] = await this.jobs.findAndCount({
-      where: { owner: query.owner, ...(query.status ? { status: query.status } : {}) },
-      order: { createdAt: 'DESC', id: 'ASC' },
-      take: query.limit,
-      skip: query.offset,
-    });
-    return { jobs: entities.map(toJob), total };
+  async list(query: JobListQuery): Promise<JobListPage> {
+    const select = this.jobs
+      .createQueryBuilder('job')
+      .addSelect('job.created_at::text', 'list_position')
+      .where('job.owner = :owner', { owner: query.owner })
+      .orderBy('job.created_at', 'DESC')
+      .addOrderBy('job.id', 'ASC')
+      // One more than asked: whether it exists says if there is a next page, without counting.
+      .limit(query.limit + 1);
+    if (query.status) select.andWhere('job.status = :status', { status: query.status });
+    if (query.after) {
+      // The first condition bounds the index scan; the second skips the ties already listed.
+      select.andWhere(
+        'job.created_at <= :afterAt::timestamptz AND (job.created_at < :afterAt::timestamptz OR job.id > :afterId)',
+        {
+          afterAt: query.after.createdAt,
+          afterId: query.after.id,
+        },
+      );
+    }
+    const { entities, raw } = await select.getRawAndEntities<{ list_position: string }>();
+    const jobs = entities.slice(0, query.limit).map(toJob);
+    const last = jobs.at(-1);
+    return {
+      jobs,
+      next:
+        entities.length > query.limit && last
+          ? { createdAt: raw[query.limit - 1].list_position, id: last.id }
+          : null,
+    };
   }
 
   async claimNextPending(serverId: string, heldCredentialJobIds: string[]): Promise<ExportJob | null> {
@@ -170,7 +193,7 @@ export class TypeOrmJobStore extends JobStore {
 
   async countByStatus(): Promise<Record<JobStatus, number>> {
     const rows = await this.jobs.query<{ status: JobStatus; count: number }[]>(
-      'SELECT status, count(*)::int AS count FROM export_jobs GROUP BY status',
+      'SELECT status, count::int AS count FROM export_job_counts',
     );
     const counts = Object.fromEntries(JOB_STATUSES.map((status) => [status, 0])) as Record<JobStatus, number>;
     for (const row of rows) counts[row.status] = row.count;

@@ -3,6 +3,7 @@ import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { binaryParser, readZip, waitForJob } from '../support/jobs';
 import { ENV_CREDENTIALS, startTestApp, TestApp } from '../support/test-app';
+import { withClient } from '../support/test-database';
 
 const PROBLEM = /^application\/problem\+json/;
 const FAST_FILTER = { include_filter_resources: ['genesyscloud_user', 'genesyscloud_group'] };
@@ -256,12 +257,13 @@ describe('exports API (real HTTP, PostgreSQL and the Terraform stand-in)', () =>
     });
 
     it('400 for conflicting filters, before any job exists', async () => {
-      const before = (await t.http.get('/api/v1/exports')).body.total;
+      const count = async () => (await t.http.get('/api/v1/exports?limit=100')).body.jobs.length as number;
+      const before = await count();
       const res = await t.http
         .post('/api/v1/exports')
         .send({ include_filter_resources: ['genesyscloud_user'], exclude_filter_resources: [] });
       expect(res.status).toBe(400);
-      expect((await t.http.get('/api/v1/exports')).body.total).toBe(before);
+      expect(await count()).toBe(before);
     });
 
     it('400 for a directory that leaves the job folder', async () => {
@@ -323,28 +325,121 @@ describe('exports API (real HTTP, PostgreSQL and the Terraform stand-in)', () =>
     });
   });
 
+  describe('conditional polls', () => {
+    it('answers 304 to If-None-Match while the job is unchanged, and the new state once it changed', async () => {
+      const id = await startExport({
+        include_filter_resources: ['genesyscloud_user::standin:sleep=3000'],
+        directory: 'etag',
+      });
+      const running = await waitForJob(t.http, id, ['running']);
+      expect(running.status).toBe('running');
+      const first = await t.http.get(`/api/v1/exports/${id}`);
+      const etag = first.headers.etag;
+      expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+      const again = await t.http.get(`/api/v1/exports/${id}`).set('If-None-Match', etag);
+      if (again.status === 304) {
+        expect(again.text).toBe('');
+        expect(again.headers.etag).toBe(etag);
+        expect(again.headers['job-status']).toBe('running');
+      } else {
+        // Progress moved between the two polls: then the answer is the new representation.
+        expect(again.status).toBe(200);
+        expect(again.headers.etag).not.toBe(etag);
+      }
+      expect(
+        (await t.http.get(`/api/v1/exports/${id}`).set('If-None-Match', `W/${etag}, "other"`)).status,
+      ).toBe(again.status === 304 ? 304 : 200);
+
+      await waitForJob(t.http, id);
+      const done = await t.http.get(`/api/v1/exports/${id}`).set('If-None-Match', etag);
+      expect(done.status).toBe(204);
+      expect(done.headers['job-status']).toBe('completed');
+      const doneAgain = await t.http.get(`/api/v1/exports/${id}`).set('If-None-Match', done.headers.etag);
+      expect(doneAgain.status).toBe(304);
+      expect(doneAgain.headers['job-status']).toBe('completed');
+    });
+  });
+
   describe('listing', () => {
-    it('lists jobs newest first, paginated and filtered by status', async () => {
+    it('lists jobs newest first, a page at a time through opaque cursors, and filtered by status', async () => {
       const ids: string[] = [];
       for (const directory of ['list-a', 'list-b', 'list-c'])
         ids.push(await startExport({ ...FAST_FILTER, directory }));
       const page = await t.http.get('/api/v1/exports?limit=2');
       expect(page.status).toBe(200);
-      expect(page.body.limit).toBe(2);
-      expect(page.body.jobs).toHaveLength(2);
+      expect(page.body).toMatchObject({ limit: 2, has_more: true, next_cursor: expect.any(String) });
+      expect(page.body.total).toBeUndefined(); // no count of all the caller's jobs on every page
       expect(page.body.jobs.map((j: { job_id: string }) => j.job_id)).toEqual([ids[2], ids[1]]);
-      const next = await t.http.get('/api/v1/exports?limit=2&offset=2');
+      expect(page.body.next).toBe(`/api/v1/exports?limit=2&cursor=${page.body.next_cursor}`);
+      expect(page.headers.link).toBe(`<${page.body.next}>; rel="next"`);
+
+      const next = await t.http.get(page.body.next);
+      expect(next.status).toBe(200);
       expect(next.body.jobs[0].job_id).toBe(ids[0]);
+
+      // Walking the whole list by cursors visits every job once, in order, and ends with has_more false.
+      const everything = (await t.http.get('/api/v1/exports?limit=100')).body.jobs.map(
+        (j: { job_id: string }) => j.job_id,
+      );
+      const walked: string[] = [];
+      let url: string | null = '/api/v1/exports?limit=1';
+      let last: { has_more: boolean; next: string | null; next_cursor: string | null } | undefined;
+      while (url) {
+        const res = await t.http.get(url);
+        walked.push(...res.body.jobs.map((j: { job_id: string }) => j.job_id));
+        last = res.body;
+        url = res.body.next;
+      }
+      expect(walked).toEqual(everything);
+      expect(last).toMatchObject({ has_more: false, next: null, next_cursor: null });
+
       for (const id of ids) await waitForJob(t.http, id);
       const failed = await t.http.get('/api/v1/exports?status=failed&limit=100');
       expect(failed.body.jobs.every((j: { status: string }) => j.status === 'failed')).toBe(true);
       expect(failed.body.jobs.length).toBeGreaterThan(0);
+      const completed = await t.http.get('/api/v1/exports?status=completed&limit=1');
+      if (completed.body.has_more)
+        expect(completed.body.next).toMatch(/^\/api\/v1\/exports\?status=completed&limit=1&cursor=/);
+    });
+
+    it('continues after jobs created in the same microsecond (ties broken by id), skipping none', async () => {
+      const owner = 'service';
+      await withClient(t.databaseUrl, (c) =>
+        c.query(
+          `INSERT INTO export_jobs (id, status, progress, parameters, owner, credential_source, created_at, updated_at)
+           SELECT gen_random_uuid(), 'failed', 0, '{}'::jsonb, $1, 'environment', '2001-01-01 00:00:00.000001+00', now()
+             FROM generate_series(1, 5)`,
+          [owner],
+        ),
+      );
+      const tied = await withClient(t.databaseUrl, (c) =>
+        c.query<{ id: string }>(
+          "SELECT id FROM export_jobs WHERE created_at = '2001-01-01 00:00:00.000001+00' ORDER BY id",
+        ),
+      );
+      const seen: string[] = [];
+      let url: string | null = '/api/v1/exports?status=failed&limit=2';
+      while (url) {
+        const res = await t.http.get(url);
+        seen.push(...res.body.jobs.map((j: { job_id: string }) => j.job_id));
+        url = res.body.next;
+      }
+      expect(seen.filter((id) => tied.rows.some((row) => row.id === id))).toEqual(
+        tied.rows.map((row) => row.id),
+      );
     });
 
     it('400 for bad list parameters', async () => {
       expect((await t.http.get('/api/v1/exports?limit=0')).status).toBe(400);
       expect((await t.http.get('/api/v1/exports?limit=abc')).status).toBe(400);
       expect((await t.http.get('/api/v1/exports?status=done')).status).toBe(400);
+      // Deep pages come from a cursor, not an offset.
+      expect((await t.http.get('/api/v1/exports?offset=2')).status).toBe(400);
+      const forged = await t.http.get(
+        `/api/v1/exports?cursor=${Buffer.from('["yesterday","x"]').toString('base64url')}`,
+      );
+      expect(forged.status).toBe(400);
+      expect(forged.body.type).toBe('urn:genesyscloud-export-server:problem:invalid-cursor');
     });
   });
 });

@@ -1,5 +1,7 @@
 import { JOB_STATUSES } from '../../src/jobs/export-job';
 import { ENV_CREDENTIALS, startTestApp, TestApp } from '../support/test-app';
+import { waitForJob } from '../support/jobs';
+import { withClient } from '../support/test-database';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
@@ -41,6 +43,27 @@ describe('metrics and request ids (real HTTP and PostgreSQL)', () => {
       const counts = JOB_STATUSES.map((status) => sample(after, `export_jobs{status="${status}"}`));
       expect(counts).not.toContain(undefined);
       expect(counts.reduce((sum: number, count) => sum + (count ?? 0), 0)).toBe(resourceTypes.length);
+    });
+
+    it('keeps counts that follow every change of state, so a scrape never counts the table', async () => {
+      const id = (
+        await t.http.post('/api/v1/exports').send({ include_filter_resources: ['genesyscloud_script'] })
+      ).body.job_id;
+      await waitForJob(t.http, id);
+      await withClient(t.databaseUrl, (c) =>
+        c.query("UPDATE export_jobs SET status = 'expired' WHERE id = $1", [id]),
+      );
+      const text = await scrape();
+      const actual = await withClient(t.databaseUrl, (c) =>
+        c.query<{ status: string; n: number }>(
+          'SELECT status, count(*)::int AS n FROM export_jobs GROUP BY status',
+        ),
+      );
+      for (const status of JOB_STATUSES) {
+        const expected = actual.rows.find((row) => row.status === status)?.n ?? 0;
+        expect([status, sample(text, `export_jobs{status="${status}"}`)]).toEqual([status, expected]);
+      }
+      expect(sample(text, 'export_jobs{status="expired"}')).toBeGreaterThanOrEqual(1);
     });
 
     it('offers the export job series before any job ends, and Node process metrics', async () => {

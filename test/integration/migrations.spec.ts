@@ -27,6 +27,7 @@ describe('migrations', () => {
   it('apply from nothing, revert one by one to nothing, and apply again', async () => {
     expect(await dataSource.runMigrations()).toHaveLength(MIGRATIONS.length);
     expect(await tables()).toEqual([
+      'export_job_counts',
       'export_jobs',
       'idempotency_keys',
       'job_events',

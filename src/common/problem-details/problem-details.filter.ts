@@ -17,6 +17,7 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   'job-expired': 410,
   'job-has-no-results': 409,
   'download-not-available': 404,
+  'invalid-cursor': 400,
 };
 
 const problemType = (code: string) => `urn:genesyscloud-export-server:problem:${code}`;
