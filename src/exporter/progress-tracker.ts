@@ -27,7 +27,11 @@ const LINES = {
   typeDone: /Successfully retrieved \d+ resources for type/,
   writingStarts:
     /Build Genesys Cloud Resources Map|Successfully built resource config map|Writing export (config|state|tfvars) file/,
+  /** The new Architect exporter downloads each flow's YAML while the config is written. */
+  flowDownloaded: /Downloading export flow '/,
 };
+
+const FLOW_TYPE = 'genesyscloud_flow';
 
 /**
  * Derives a job's phase, counters and a 0-99 progress figure from the provider's log. Progress never
@@ -40,6 +44,8 @@ export class ProgressTracker {
   private typesDone = 0;
   private resourcesFound = 0;
   private resourcesDone = 0;
+  private flowsFound = 0;
+  private flowsDownloaded = 0;
   private current = PHASE_START.initializing;
 
   /** Feeds one log line; returns true when the visible progress or detail changed. */
@@ -54,6 +60,7 @@ export class ProgressTracker {
       if (this.phase === 'listing') {
         this.typesListed += 1;
         this.resourcesFound += Number(match[1]);
+        if (match[2] === FLOW_TYPE) this.flowsFound += Number(match[1]);
       }
     } else if (LINES.exportingStarts.test(line)) {
       this.enter('exporting');
@@ -61,6 +68,9 @@ export class ProgressTracker {
       this.resourcesDone += 1;
     } else if (LINES.typeDone.test(line)) {
       this.typesDone += 1;
+    } else if (LINES.flowDownloaded.test(line)) {
+      this.enter('writing');
+      this.flowsDownloaded += 1;
     } else if (LINES.writingStarts.test(line)) {
       this.enter('writing');
     }
@@ -110,6 +120,8 @@ export class ProgressTracker {
         return this.resourcesFound > 0
           ? ratio(this.resourcesDone, this.resourcesFound)
           : ratio(this.typesDone, this.typesTotal);
+      case 'writing':
+        return ratio(this.flowsDownloaded, this.flowsFound);
       default:
         return 0;
     }

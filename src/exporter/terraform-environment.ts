@@ -10,6 +10,8 @@ export interface TerraformSettings {
 export interface TerraformEnvironmentInput extends TerraformSettings {
   credentials: ExporterCredentials;
   logFile: string;
+  /** Provider feature toggles this job needs (environment variables the provider only tests for). */
+  featureToggles?: string[];
 }
 
 /**
@@ -34,6 +36,7 @@ export function buildTerraformEnvironment(input: TerraformEnvironmentInput): Nod
     TF_LOG_PATH: input.logFile,
     GENESYSCLOUD_REGION: input.credentials.region,
   };
+  for (const name of input.featureToggles ?? []) env[name] = 'true';
   if (input.credentials.kind === 'access_token') {
     env.GENESYSCLOUD_ACCESS_TOKEN = input.credentials.accessToken;
   } else {

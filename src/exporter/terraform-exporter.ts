@@ -12,6 +12,9 @@ import { ExecutableNotRunnableError, runSupervised, SupervisedResult } from './s
 import { buildTerraformEnvironment, describeUnrunnableTerraform } from './terraform-environment';
 import { describeDiagnostic, parseDiagnosticLine, TerraformDiagnostic } from './terraform-diagnostics';
 import { buildWorkspaceConfig } from './terraform-workspace';
+import { findExportConfigProblem } from './export-config-check';
+import { exportDirectoryOf } from '../exports/export-parameters';
+import { standaloneExporterToggles } from './standalone-exporters';
 import { killLeftoverExporter } from './leftover-processes';
 import { LogTail } from './log-tail';
 
@@ -63,6 +66,7 @@ export class TerraformExporter {
       ...this.setup.settings(),
       credentials: run.credentials,
       logFile,
+      featureToggles: standaloneExporterToggles(run.parameters),
     });
     const scrub = createScrubber(secretValues(run.credentials));
     const log = (line: string) => run.onLogLine?.(scrub(line));
@@ -106,7 +110,15 @@ export class TerraformExporter {
     if (apply.result.stopped) return { status: 'stopped' };
     const errors = diagnostics.filter((d) => d.severity === 'error').map(describeDiagnostic);
     const warnings = diagnostics.filter((d) => d.severity === 'warning').map(describeDiagnostic);
-    if (apply.result.exitCode === 0) return { status: 'succeeded', warnings };
+    if (apply.result.exitCode === 0) {
+      // The provider ignores some write errors, so a successful apply is not proof of a whole export.
+      const problem = await findExportConfigProblem(
+        run.exportDirectory,
+        run.parameters,
+        exportDirectoryOf(run.parameters),
+      );
+      return problem ? { status: 'failed', error: problem } : { status: 'succeeded', warnings };
+    }
     const error =
       errors.length > 0
         ? errors.join('\n')

@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { EXPORTABLE_RESOURCE_TYPES } from '../../src/exports/exportable-resource-types';
 import { ExporterVariant } from '../support/exporters';
 import { binaryParser, readZip, sleep, waitForJob, waitForPhase } from '../support/jobs';
 import { processesMatching } from '../support/processes';
@@ -14,6 +15,9 @@ import { createTestDatabase, TestDatabase } from '../support/test-database';
  * run once through the CLI stand-in and once through the real Terraform CLI with the provider
  * stand-in. Where the two differ, the real CLI is right.
  */
+/** Real Terraform starts four provider processes per apply; on a busy machine a scenario takes a while. */
+const SCENARIO_TIMEOUT_MS = 240_000;
+
 export function describeExporterScenarios(prepare: (rootDir: string) => Promise<ExporterVariant>): void {
   const USERS_AND_GROUPS = ['genesyscloud_user', 'genesyscloud_group'];
   const HANG = ['genesyscloud_user', 'genesyscloud_group::standin:hang'];
@@ -114,127 +118,215 @@ export function describeExporterScenarios(prepare: (rootDir: string) => Promise<
       ],
     ];
 
-    it('every format, split, state file and compress, as concurrent jobs sharing the plugin cache', async () => {
-      const ids = await Promise.all(
-        formats.map(([, extra]) => startExport({ include_filter_resources: USERS_AND_GROUPS, ...extra })),
-      );
-      for (const [index, [name, extra, expected]] of formats.entries()) {
-        const id = ids[index];
-        const job = await waitForJob(t.http, id, undefined, { timeoutMs: 120_000 });
-        expect({ name, status: job.status, error: job.error }).toEqual({
-          name,
-          status: 'completed',
-          error: null,
-        });
-        expect(job).toMatchObject({
-          phase: 'packaging',
-          counters: { types_total: 2, types_listed: 2, types_done: 2, resources_found: 7, resources_done: 7 },
-        });
-        // replace-provider leaves Terraform's backup of the state next to it.
-        const names = (await fileNames(id)).filter((n) => !n.includes('.backup'));
-        expect(names).toHaveLength(expected.length);
-        expected.forEach((want, i) =>
-          typeof want === 'string' ? expect(names[i]).toBe(want) : expect(names[i]).toMatch(want),
+    it(
+      'every format, split, state file and compress, as concurrent jobs sharing the plugin cache',
+      async () => {
+        const ids = await Promise.all(
+          formats.map(([, extra]) => startExport({ include_filter_resources: USERS_AND_GROUPS, ...extra })),
         );
-        const zip = await t.http.get(`/api/v1/exports/${id}/download`).buffer(true).parse(binaryParser);
-        expect([...(await readZip(zip.body)).keys()].filter((n) => !n.includes('.backup')).sort()).toEqual(
-          [...names].sort(),
-        );
-        if ('include_state_file' in extra) {
-          const state = JSON.parse(
-            await readFile(path.join(t.exportBaseDir, id, 'genesyscloud', 'terraform.tfstate'), 'utf8'),
+        for (const [index, [name, extra, expected]] of formats.entries()) {
+          const id = ids[index];
+          const job = await waitForJob(t.http, id, undefined, { timeoutMs: 120_000 });
+          expect({ name, status: job.status, error: job.error }).toEqual({
+            name,
+            status: 'completed',
+            error: null,
+          });
+          expect(job).toMatchObject({
+            phase: 'packaging',
+            counters: {
+              types_total: 2,
+              types_listed: 2,
+              types_done: 2,
+              resources_found: 7,
+              resources_done: 7,
+            },
+          });
+          // replace-provider leaves Terraform's backup of the state next to it.
+          const names = (await fileNames(id)).filter((n) => !n.includes('.backup'));
+          expect(names).toHaveLength(expected.length);
+          expected.forEach((want, i) =>
+            typeof want === 'string' ? expect(names[i]).toBe(want) : expect(names[i]).toMatch(want),
           );
-          // The provider upgraded its legacy state through `<terraform> state replace-provider`.
-          expect(state.version).toBe(4);
-          expect(new Set(state.resources.map((r: { provider: string }) => r.provider))).toEqual(
-            new Set(['provider["registry.terraform.io/mypurecloud/genesyscloud"]']),
+          const zip = await t.http.get(`/api/v1/exports/${id}/download`).buffer(true).parse(binaryParser);
+          expect([...(await readZip(zip.body)).keys()].filter((n) => !n.includes('.backup')).sort()).toEqual(
+            [...names].sort(),
           );
+          if ('include_state_file' in extra) {
+            const state = JSON.parse(
+              await readFile(path.join(t.exportBaseDir, id, 'genesyscloud', 'terraform.tfstate'), 'utf8'),
+            );
+            // The provider upgraded its legacy state through `<terraform> state replace-provider`.
+            expect(state.version).toBe(4);
+            expect(new Set(state.resources.map((r: { provider: string }) => r.provider))).toEqual(
+              new Set(['provider["registry.terraform.io/mypurecloud/genesyscloud"]']),
+            );
+          }
+          const log = (await t.http.get(`/api/v1/exports/${id}/logs`)).text;
+          // The job's init found the provider the template's init put in the shared cache.
+          expect(log).toContain('Using mypurecloud/genesyscloud v1.84.1 from the shared cache directory');
+          expect(log).toMatch(/Found 5 resources for type genesyscloud_user/);
         }
+        const cached = path.join(
+          t.exportBaseDir,
+          '.terraform-plugin-cache/registry.terraform.io/mypurecloud/genesyscloud',
+        );
+        expect(readdirSync(cached)).toEqual(['1.84.1']);
+        const ready = await t.http.get('/health/ready');
+        expect(ready.status).toBe(200);
+      },
+      SCENARIO_TIMEOUT_MS,
+    );
+
+    it(
+      'a provider error diagnostic becomes the job’s error',
+      async () => {
+        const id = await startExport({
+          include_filter_resources: ['genesyscloud_user', 'genesyscloud_group::standin:fail'],
+        });
+        const job = await waitForJob(t.http, id, undefined, { timeoutMs: 60_000 });
+        expect(job.status).toBe('failed');
+        expect(job.error).toMatch(
+          /^Failed to get page of groups: API Error: 500 - Internal Server Error: \{"resourceName":"genesyscloud_group","method":"GET"/,
+        );
+        expect(existsSync(path.join(t.exportBaseDir, id))).toBe(false);
         const log = (await t.http.get(`/api/v1/exports/${id}/logs`)).text;
-        // The job's init found the provider the template's init put in the shared cache.
-        expect(log).toContain('Using mypurecloud/genesyscloud v1.84.1 from the shared cache directory');
-        expect(log).toMatch(/Found 5 resources for type genesyscloud_user/);
-      }
-      const cached = path.join(
-        t.exportBaseDir,
-        '.terraform-plugin-cache/registry.terraform.io/mypurecloud/genesyscloud',
-      );
-      expect(readdirSync(cached)).toEqual(['1.84.1']);
-      const ready = await t.http.get('/health/ready');
-      expect(ready.status).toBe(200);
-    });
+        expect(log).toContain(
+          'Failed to load resources for genesyscloud_group (attempt 2/3). Retrying in 2s.',
+        );
+      },
+      SCENARIO_TIMEOUT_MS,
+    );
 
-    it('a provider error diagnostic becomes the job’s error', async () => {
-      const id = await startExport({
-        include_filter_resources: ['genesyscloud_user', 'genesyscloud_group::standin:fail'],
-      });
-      const job = await waitForJob(t.http, id, undefined, { timeoutMs: 60_000 });
-      expect(job.status).toBe('failed');
-      expect(job.error).toMatch(
-        /^Failed to get page of groups: API Error: 500 - Internal Server Error: \{"resourceName":"genesyscloud_group","method":"GET"/,
-      );
-      expect(existsSync(path.join(t.exportBaseDir, id))).toBe(false);
-      const log = (await t.http.get(`/api/v1/exports/${id}/logs`)).text;
-      expect(log).toContain('Failed to load resources for genesyscloud_group (attempt 2/3). Retrying in 2s.');
-    });
+    it(
+      'credentials: the provider gets only the job’s credential variables, and a rejected login fails the job',
+      async () => {
+        const report = ['genesyscloud_user', 'genesyscloud_group::standin:env-report'];
+        const bearer = await startExport({ include_filter_resources: report }, `Bearer ${TEST_TOKEN}`);
+        const server = await startExport({ include_filter_resources: report, directory: 'server' });
+        const rejected = await startExport({
+          include_filter_resources: ['genesyscloud_user', 'genesyscloud_group::standin:auth-fail'],
+        });
+        const genesysNames = async (id: string, directory: string, auth?: string) => {
+          expect((await waitForJob(t.http, id, undefined, { timeoutMs: 60_000, auth })).status).toBe(
+            'completed',
+          );
+          const file = path.join(t.exportBaseDir, id, directory, 'env-report.json');
+          const names = (JSON.parse(await readFile(file, 'utf8')) as { names: string[] }).names;
+          expect(names).not.toContain('DATABASE_URL');
+          return names.filter((n) => n.startsWith('GENESYSCLOUD_'));
+        };
+        expect(await genesysNames(bearer, 'genesyscloud', `Bearer ${TEST_TOKEN}`)).toEqual([
+          'GENESYSCLOUD_ACCESS_TOKEN',
+          'GENESYSCLOUD_REGION',
+        ]);
+        expect(await genesysNames(server, 'server')).toEqual([
+          'GENESYSCLOUD_OAUTHCLIENT_ID',
+          'GENESYSCLOUD_OAUTHCLIENT_SECRET',
+          'GENESYSCLOUD_REGION',
+        ]);
+        const failed = await waitForJob(t.http, rejected, undefined, { timeoutMs: 60_000 });
+        expect(failed).toMatchObject({
+          status: 'failed',
+          error:
+            'failed to authorize Genesys Cloud client credentials: Auth Error: 401 - invalid_client (Invalid client credentials)',
+        });
+      },
+      SCENARIO_TIMEOUT_MS,
+    );
 
-    it('credentials: the provider gets only the job’s credential variables, and a rejected login fails the job', async () => {
-      const report = ['genesyscloud_user', 'genesyscloud_group::standin:env-report'];
-      const bearer = await startExport({ include_filter_resources: report }, `Bearer ${TEST_TOKEN}`);
-      const server = await startExport({ include_filter_resources: report, directory: 'server' });
-      const rejected = await startExport({
-        include_filter_resources: ['genesyscloud_user', 'genesyscloud_group::standin:auth-fail'],
-      });
-      const genesysNames = async (id: string, directory: string, auth?: string) => {
-        expect((await waitForJob(t.http, id, undefined, { timeoutMs: 60_000, auth })).status).toBe(
+    it(
+      'standalone exporters: a job naming one in its include filter gets its feature toggle, others keep the default',
+      async () => {
+        const CGR = 'genesyscloud_routing_queue_conditional_group_routing';
+        const named = await startExport({
+          include_filter_resources: [CGR, 'genesyscloud_group::standin:env-report'],
+        });
+        const queues = await startExport({
+          include_filter_resources: ['genesyscloud_routing_queue', 'genesyscloud_group::standin:env-report'],
+          directory: 'queues',
+        });
+        const others = EXPORTABLE_RESOURCE_TYPES.filter((type) => ![CGR, 'genesyscloud_user'].includes(type));
+        const excluded = await startExport({ exclude_filter_resources: others, directory: 'excluded' });
+        const envNames = async (id: string, directory: string) => {
+          expect((await waitForJob(t.http, id, undefined, { timeoutMs: 60_000 })).status).toBe('completed');
+          const file = path.join(t.exportBaseDir, id, directory, 'env-report.json');
+          return (JSON.parse(await readFile(file, 'utf8')) as { names: string[] }).names;
+        };
+        expect((await envNames(named, 'genesyscloud')).filter((n) => n.startsWith('ENABLE_'))).toEqual([
+          'ENABLE_STANDALONE_CGR',
+        ]);
+        const config = JSON.parse(
+          await readFile(path.join(t.exportBaseDir, named, 'genesyscloud', 'genesyscloud.tf.json'), 'utf8'),
+        ) as { resource: Record<string, object> };
+        expect(Object.keys(config.resource[CGR])).toHaveLength(2);
+        expect((await envNames(queues, 'queues')).filter((n) => n.startsWith('ENABLE_'))).toEqual([]);
+
+        // Without the toggle the provider skips the type, as an exclude-filtered export shows.
+        expect((await waitForJob(t.http, excluded, undefined, { timeoutMs: 60_000 })).status).toBe(
           'completed',
         );
-        const file = path.join(t.exportBaseDir, id, directory, 'env-report.json');
-        const names = (JSON.parse(await readFile(file, 'utf8')) as { names: string[] }).names;
-        expect(names).not.toContain('DATABASE_URL');
-        return names.filter((n) => n.startsWith('GENESYSCLOUD_'));
-      };
-      expect(await genesysNames(bearer, 'genesyscloud', `Bearer ${TEST_TOKEN}`)).toEqual([
-        'GENESYSCLOUD_ACCESS_TOKEN',
-        'GENESYSCLOUD_REGION',
-      ]);
-      expect(await genesysNames(server, 'server')).toEqual([
-        'GENESYSCLOUD_OAUTHCLIENT_ID',
-        'GENESYSCLOUD_OAUTHCLIENT_SECRET',
-        'GENESYSCLOUD_REGION',
-      ]);
-      const failed = await waitForJob(t.http, rejected, undefined, { timeoutMs: 60_000 });
-      expect(failed).toMatchObject({
-        status: 'failed',
-        error:
-          'failed to authorize Genesys Cloud client credentials: Auth Error: 401 - invalid_client (Invalid client credentials)',
-      });
-    });
+        const excludedConfig = JSON.parse(
+          await readFile(path.join(t.exportBaseDir, excluded, 'excluded', 'genesyscloud.tf.json'), 'utf8'),
+        ) as { resource: Record<string, object> };
+        expect(Object.keys(excludedConfig.resource)).toEqual(['genesyscloud_user']);
+        const log = (await t.http.get(`/api/v1/exports/${excluded}/logs`)).text;
+        expect(log).toContain(
+          `Environment variable ENABLE_STANDALONE_CGR not set, skipping exporter for ${CGR}`,
+        );
+      },
+      SCENARIO_TIMEOUT_MS,
+    );
 
-    it('cancel of a running job: SIGINT, Stop, exit; no process of the job left', async () => {
-      const id = await startExport({ include_filter_resources: HANG });
-      await waitForExporter(t, id);
-      const res = await t.http.delete(`/api/v1/exports/${id}`);
-      expect(res.status).toBe(200);
-      await waitForNoExporter(t, id);
-      expect((await waitForJob(t.http, id)).status).toBe('cancelled');
-      // The job's files go once its exporter has stopped.
-      const jobDir = path.join(t.exportBaseDir, id);
-      for (let i = 0; i < 50 && existsSync(jobDir); i++) await sleep(100);
-      expect(existsSync(jobDir)).toBe(false);
-    });
+    it(
+      'a config file the provider failed to write completely fails the job, naming the file',
+      async () => {
+        const id = await startExport({
+          include_filter_resources: ['genesyscloud_user', 'genesyscloud_group::standin:short-config'],
+        });
+        const job = await waitForJob(t.http, id, undefined, { timeoutMs: 60_000 });
+        expect(job).toMatchObject({
+          status: 'failed',
+          error:
+            "The export's configuration file genesyscloud/genesyscloud.tf.json is not valid JSON (it was not written completely).",
+        });
+        expect(existsSync(path.join(t.exportBaseDir, id))).toBe(false);
+      },
+      SCENARIO_TIMEOUT_MS,
+    );
 
-    it('a provider that ignores Stop: the stop grace, then the process group is killed', async () => {
-      const id = await startExport({
-        include_filter_resources: [...HANG, 'genesyscloud_team::standin:ignore-sigint'],
-      });
-      await waitForExporter(t, id);
-      await t.http.delete(`/api/v1/exports/${id}`).expect(200);
-      // Still there right after the cancel: the exporter ignores it until the grace is over.
-      expect(exporterProcesses(t, id).length).toBeGreaterThanOrEqual(1);
-      await waitForNoExporter(t, id);
-      expect((await waitForJob(t.http, id)).status).toBe('cancelled');
-    });
+    it(
+      'cancel of a running job: SIGINT, Stop, exit; no process of the job left',
+      async () => {
+        const id = await startExport({ include_filter_resources: HANG });
+        await waitForExporter(t, id);
+        const res = await t.http.delete(`/api/v1/exports/${id}`);
+        expect(res.status).toBe(200);
+        await waitForNoExporter(t, id);
+        expect((await waitForJob(t.http, id)).status).toBe('cancelled');
+        // The job's files go once its exporter has stopped.
+        const jobDir = path.join(t.exportBaseDir, id);
+        for (let i = 0; i < 50 && existsSync(jobDir); i++) await sleep(100);
+        expect(existsSync(jobDir)).toBe(false);
+      },
+      SCENARIO_TIMEOUT_MS,
+    );
+
+    it(
+      'a provider that ignores Stop: the stop grace, then the process group is killed',
+      async () => {
+        const id = await startExport({
+          include_filter_resources: [...HANG, 'genesyscloud_team::standin:ignore-sigint'],
+        });
+        await waitForExporter(t, id);
+        await t.http.delete(`/api/v1/exports/${id}`).expect(200);
+        // Still there right after the cancel: the exporter ignores it until the grace is over.
+        expect(exporterProcesses(t, id).length).toBeGreaterThanOrEqual(1);
+        await waitForNoExporter(t, id);
+        expect((await waitForJob(t.http, id)).status).toBe('cancelled');
+      },
+      SCENARIO_TIMEOUT_MS,
+    );
   });
 
   describe('JOB_TIMEOUT', () => {
@@ -246,16 +338,21 @@ export function describeExporterScenarios(prepare: (rootDir: string) => Promise<
     });
     afterAll(() => t.dispose());
 
-    it('a job running past JOB_TIMEOUT is stopped and failed, leaving no process', async () => {
-      const id = (await t.http.post('/api/v1/exports').send({ include_filter_resources: HANG })).body.job_id;
-      const job = await waitForJob(t.http, id, undefined, { timeoutMs: 60_000 });
-      expect(job.status).toBe('failed');
-      expect(job.error).toBe(
-        'The export was stopped because it ran longer than the job timeout (8 s, JOB_TIMEOUT).',
-      );
-      // The phase is not asserted: on a loaded machine the timeout can fire while init still runs.
-      await waitForNoExporter(t, id);
-    });
+    it(
+      'a job running past JOB_TIMEOUT is stopped and failed, leaving no process',
+      async () => {
+        const id = (await t.http.post('/api/v1/exports').send({ include_filter_resources: HANG })).body
+          .job_id;
+        const job = await waitForJob(t.http, id, undefined, { timeoutMs: 60_000 });
+        expect(job.status).toBe('failed');
+        expect(job.error).toBe(
+          'The export was stopped because it ran longer than the job timeout (8 s, JOB_TIMEOUT).',
+        );
+        // The phase is not asserted: on a loaded machine the timeout can fire while init still runs.
+        await waitForNoExporter(t, id);
+      },
+      SCENARIO_TIMEOUT_MS,
+    );
   });
 
   describe('kill -9 of the server mid-run, then a restart', () => {
@@ -269,39 +366,43 @@ export function describeExporterScenarios(prepare: (rootDir: string) => Promise<
       await killStartedServers();
       await database.drop();
       await rm(exportBaseDir, { recursive: true, force: true });
-    });
+    }, SCENARIO_TIMEOUT_MS);
 
-    it('fails the running job, kills its exporter and runs the next one', async () => {
-      const env = {
-        ...ENV_CREDENTIALS,
-        ...variant.env,
-        DATABASE_URL: database.url,
-        EXPORT_BASE_DIR: exportBaseDir,
-        MAX_CONCURRENT_JOBS: '1',
-      };
-      const first = await startServer({ env });
-      const running = (await first.http.post('/api/v1/exports').send({ include_filter_resources: HANG })).body
-        .job_id;
-      await waitForPhase(first.http, running, 'exporting', 60_000);
-      const pending = (
-        await first.http.post('/api/v1/exports').send({ include_filter_resources: ['genesyscloud_team'] })
-      ).body.job_id;
-      const workspace = path.join(exportBaseDir, '.runs', running, 'workspace');
-      for (let i = 0; i < 100 && processesMatching(workspace).length < 2; i++) await sleep(100);
-      expect(processesMatching(workspace).length).toBeGreaterThanOrEqual(2);
+    it(
+      'fails the running job, kills its exporter and runs the next one',
+      async () => {
+        const env = {
+          ...ENV_CREDENTIALS,
+          ...variant.env,
+          DATABASE_URL: database.url,
+          EXPORT_BASE_DIR: exportBaseDir,
+          MAX_CONCURRENT_JOBS: '1',
+        };
+        const first = await startServer({ env });
+        const running = (await first.http.post('/api/v1/exports').send({ include_filter_resources: HANG }))
+          .body.job_id;
+        await waitForPhase(first.http, running, 'exporting', 60_000);
+        const pending = (
+          await first.http.post('/api/v1/exports').send({ include_filter_resources: ['genesyscloud_team'] })
+        ).body.job_id;
+        const workspace = path.join(exportBaseDir, '.runs', running, 'workspace');
+        for (let i = 0; i < 100 && processesMatching(workspace).length < 2; i++) await sleep(100);
+        expect(processesMatching(workspace).length).toBeGreaterThanOrEqual(2);
 
-      await first.kill();
-      expect(processesMatching(workspace).length).toBeGreaterThanOrEqual(2);
+        await first.kill();
+        expect(processesMatching(workspace).length).toBeGreaterThanOrEqual(2);
 
-      const second = await startServer({ env });
-      const interrupted = await waitForJob(second.http, running, undefined, { timeoutMs: 60_000 });
-      expect(interrupted.status).toBe('failed');
-      expect(interrupted.error).toBe('The export was interrupted by a server restart; submit it again.');
-      expect(processesMatching(workspace)).toEqual([]);
-      expect(existsSync(workspace)).toBe(false);
-      expect((await waitForJob(second.http, pending, undefined, { timeoutMs: 60_000 })).status).toBe(
-        'completed',
-      );
-    });
+        const second = await startServer({ env });
+        const interrupted = await waitForJob(second.http, running, undefined, { timeoutMs: 60_000 });
+        expect(interrupted.status).toBe('failed');
+        expect(interrupted.error).toBe('The export was interrupted by a server restart; submit it again.');
+        expect(processesMatching(workspace)).toEqual([]);
+        expect(existsSync(workspace)).toBe(false);
+        expect((await waitForJob(second.http, pending, undefined, { timeoutMs: 60_000 })).status).toBe(
+          'completed',
+        );
+      },
+      SCENARIO_TIMEOUT_MS,
+    );
   });
 }

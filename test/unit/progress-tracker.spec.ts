@@ -89,3 +89,26 @@ describe('ProgressTracker', () => {
     expect(tracker.progress).toBe(1);
   });
 });
+
+describe('ProgressTracker during flow downloads', () => {
+  it('moves through the writing phase as the new Architect exporter downloads each flow', () => {
+    const tracker = new ProgressTracker();
+    feed(tracker, [
+      'Starting to build sanitized resource maps for 1 exporters',
+      'Found 4 resources for type genesyscloud_flow',
+      'Starting to retrieve Genesys Cloud objects from Genesys Cloud',
+      'Successfully retrieved 4 resources for type genesyscloud_flow',
+      'Build Genesys Cloud Resources Map',
+    ]);
+    const atStart = tracker.progress;
+    const seen = [1, 2, 3, 4].map((n) => {
+      tracker.onLogLine(
+        `${PREFIX}2026/11/21 05:00:0${n} Downloading export flow 'id-${n}' to 'out/architect_flows/f${n}.yaml' ...: timestamp=2026-11-21T05:00:00.000Z`,
+      );
+      return tracker.progress;
+    });
+    expect(atStart).toBe(90);
+    expect(seen).toEqual([91, 93, 95, 97]);
+    expect(tracker.detail.phase).toBe('writing');
+  });
+});
