@@ -16,12 +16,15 @@ import {
   TerraformSettings,
 } from './terraform-environment';
 import { buildProviderRequirement } from './terraform-workspace';
+import { compareProviderSchema } from './provider-schema-drift';
 
 export interface ExporterReadiness {
   state: 'checking' | 'ready' | 'unavailable';
   terraformVersion?: string;
   providerVersionConstraint: string;
   detail?: string;
+  /** How the installed provider's genesyscloud_tf_export differs from this server's attribute table. */
+  schemaDrift?: string[];
 }
 
 const LOCK_FILE = '.terraform.lock.hcl';
@@ -39,6 +42,8 @@ export class TerraformSetup implements OnApplicationBootstrap, BeforeApplication
   private done: Promise<void> = Promise.resolve();
   /** Stops a set-up still running at shutdown (a first provider download can be slow). */
   private readonly stopping = new AbortController();
+  /** Attributes the installed provider lacks; requests that use them are refused. */
+  private missingAttributes: ReadonlySet<string> = new Set();
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.status = { state: 'checking', providerVersionConstraint: config.providerVersion };
@@ -95,12 +100,38 @@ export class TerraformSetup implements OnApplicationBootstrap, BeforeApplication
         JSON.stringify({ terraform: buildProviderRequirement(this.config.providerVersion) }, null, 2),
       );
       await this.run(['init', '-input=false', '-no-color']);
-      this.status = { ...this.status, state: 'ready' };
+      const schemaDrift = await this.checkProviderSchema();
+      this.status = { ...this.status, state: 'ready', schemaDrift };
       this.logger.log(`Terraform ${terraformVersion} ready; provider cached in ${this.pluginCacheDir}`);
     } catch (error) {
       this.status = { ...this.status, state: 'unavailable', detail: (error as Error).message };
       this.logger.warn(`Exporter not ready: ${this.status.detail}`);
     }
+  }
+
+  /** Attributes of the request that the installed provider does not have. */
+  unsupportedAttributes(names: string[]): string[] {
+    return names.filter((name) => this.missingAttributes.has(name));
+  }
+
+  /**
+   * `~> 1.84` lets Terraform install a newer provider than the one this server's attribute table
+   * describes: its schema is compared with the table, and differences are logged and reported.
+   */
+  private async checkProviderSchema(): Promise<string[]> {
+    let drift;
+    try {
+      drift = compareProviderSchema(JSON.parse(await this.run(['providers', 'schema', '-json'])));
+    } catch (error) {
+      const problem = `could not read the installed provider's schema: ${(error as Error).message}`;
+      this.logger.warn(problem);
+      return [problem];
+    }
+    this.missingAttributes = new Set(drift.missing);
+    for (const difference of drift.differences) {
+      this.logger.warn(`Provider schema drift in genesyscloud_tf_export: ${difference}`);
+    }
+    return drift.differences;
   }
 
   private async run(args: string[]): Promise<string> {

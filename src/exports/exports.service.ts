@@ -7,6 +7,8 @@ import { Caller } from '../auth/caller';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { DomainError } from '../common/domain-error';
+import { RequestValidationError } from '../common/validation/request-validation.error';
+import { TerraformSetup } from '../exporter/terraform-setup';
 import { ExportFile } from '../files/export-file';
 import { followFile } from '../files/follow-file';
 import { JobFiles } from '../files/job-files';
@@ -48,6 +50,7 @@ export class ExportsService {
     private readonly files: JobFiles,
     private readonly audit: AuditTrail,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly setup: TerraformSetup,
   ) {}
 
   /**
@@ -62,6 +65,15 @@ export class ExportsService {
     const { idempotencyKey, ...context } = request;
     if (!this.runner.acceptingJobs) {
       throw new DomainError('shutting-down', 'The server is shutting down and accepts no new exports; try again shortly.');
+    }
+    const unsupported = this.setup.unsupportedAttributes(Object.keys(parameters));
+    if (unsupported.length > 0) {
+      throw new RequestValidationError(
+        unsupported.map((name) => ({
+          pointer: `/${name}`,
+          detail: `The installed Genesys Cloud provider has no attribute "${name}" (see schema_drift in /health/ready).`,
+        })),
+      );
     }
     const outcome = await this.store.create(
       { parameters, owner: caller.principal, credentialSource: caller.credentialSource, serverId: this.config.serverId },

@@ -17,6 +17,7 @@ export class ExporterHealthIndicator {
       state: readiness.state,
       terraform_version: readiness.terraformVersion ?? null,
       provider_version_constraint: readiness.providerVersionConstraint,
+      ...(readiness.schemaDrift ? { schema_drift: readiness.schemaDrift } : {}),
       ...(readiness.detail ? { detail: readiness.detail } : {}),
     };
     return readiness.state === 'ready' ? check.up(details) : check.down(details);

@@ -2,5 +2,5 @@ import { cliStandinVariant } from '../support/exporters';
 import { describeExporterScenarios } from './exporter-scenarios';
 
 describe('exporter scenarios: CLI stand-in', () => {
-  describeExporterScenarios(() => Promise.resolve(cliStandinVariant()));
+  describeExporterScenarios(cliStandinVariant);
 });

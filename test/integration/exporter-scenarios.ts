@@ -126,7 +126,7 @@ export function describeExporterScenarios(prepare: (rootDir: string) => Promise<
         );
         for (const [index, [name, extra, expected]] of formats.entries()) {
           const id = ids[index];
-          const job = await waitForJob(t.http, id, undefined, { timeoutMs: 120_000 });
+          const job = await waitForJob(t.http, id, undefined, { timeoutMs: 180_000 });
           expect({ name, status: job.status, error: job.error }).toEqual({
             name,
             status: 'completed',
@@ -184,7 +184,7 @@ export function describeExporterScenarios(prepare: (rootDir: string) => Promise<
         const id = await startExport({
           include_filter_resources: ['genesyscloud_user', 'genesyscloud_group::standin:fail'],
         });
-        const job = await waitForJob(t.http, id, undefined, { timeoutMs: 60_000 });
+        const job = await waitForJob(t.http, id, undefined, { timeoutMs: 180_000 });
         expect(job.status).toBe('failed');
         expect(job.error).toMatch(
           /^Failed to get page of groups: API Error: 500 - Internal Server Error: \{"resourceName":"genesyscloud_group","method":"GET"/,
@@ -208,7 +208,7 @@ export function describeExporterScenarios(prepare: (rootDir: string) => Promise<
           include_filter_resources: ['genesyscloud_user', 'genesyscloud_group::standin:auth-fail'],
         });
         const genesysNames = async (id: string, directory: string, auth?: string) => {
-          expect((await waitForJob(t.http, id, undefined, { timeoutMs: 60_000, auth })).status).toBe(
+          expect((await waitForJob(t.http, id, undefined, { timeoutMs: 180_000, auth })).status).toBe(
             'completed',
           );
           const file = path.join(t.exportBaseDir, id, directory, 'env-report.json');
@@ -225,7 +225,7 @@ export function describeExporterScenarios(prepare: (rootDir: string) => Promise<
           'GENESYSCLOUD_OAUTHCLIENT_SECRET',
           'GENESYSCLOUD_REGION',
         ]);
-        const failed = await waitForJob(t.http, rejected, undefined, { timeoutMs: 60_000 });
+        const failed = await waitForJob(t.http, rejected, undefined, { timeoutMs: 180_000 });
         expect(failed).toMatchObject({
           status: 'failed',
           error:
@@ -249,7 +249,7 @@ export function describeExporterScenarios(prepare: (rootDir: string) => Promise<
         const others = EXPORTABLE_RESOURCE_TYPES.filter((type) => ![CGR, 'genesyscloud_user'].includes(type));
         const excluded = await startExport({ exclude_filter_resources: others, directory: 'excluded' });
         const envNames = async (id: string, directory: string) => {
-          expect((await waitForJob(t.http, id, undefined, { timeoutMs: 60_000 })).status).toBe('completed');
+          expect((await waitForJob(t.http, id, undefined, { timeoutMs: 180_000 })).status).toBe('completed');
           const file = path.join(t.exportBaseDir, id, directory, 'env-report.json');
           return (JSON.parse(await readFile(file, 'utf8')) as { names: string[] }).names;
         };
@@ -263,7 +263,7 @@ export function describeExporterScenarios(prepare: (rootDir: string) => Promise<
         expect((await envNames(queues, 'queues')).filter((n) => n.startsWith('ENABLE_'))).toEqual([]);
 
         // Without the toggle the provider skips the type, as an exclude-filtered export shows.
-        expect((await waitForJob(t.http, excluded, undefined, { timeoutMs: 60_000 })).status).toBe(
+        expect((await waitForJob(t.http, excluded, undefined, { timeoutMs: 180_000 })).status).toBe(
           'completed',
         );
         const excludedConfig = JSON.parse(
@@ -284,7 +284,7 @@ export function describeExporterScenarios(prepare: (rootDir: string) => Promise<
         const id = await startExport({
           include_filter_resources: ['genesyscloud_user', 'genesyscloud_group::standin:short-config'],
         });
-        const job = await waitForJob(t.http, id, undefined, { timeoutMs: 60_000 });
+        const job = await waitForJob(t.http, id, undefined, { timeoutMs: 180_000 });
         expect(job).toMatchObject({
           status: 'failed',
           error:
@@ -329,6 +329,49 @@ export function describeExporterScenarios(prepare: (rootDir: string) => Promise<
     );
   });
 
+  describe('a newer provider whose schema drifted', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp({ env: { ...ENV_CREDENTIALS, ...variant.driftedEnv } });
+    });
+    afterAll(() => t.dispose());
+
+    it(
+      'is reported in /health/ready, and attributes it lacks are refused',
+      async () => {
+        let ready = await t.http.get('/health/ready');
+        for (let i = 0; i < 300 && ready.body.details?.exporter?.state !== 'ready'; i++) {
+          await sleep(100);
+          ready = await t.http.get('/health/ready');
+        }
+        expect(ready.body.details.exporter.schema_drift).toEqual([
+          'export_omit_unresolved_refs: not in the installed provider (refused in requests)',
+          'export_as_bundle: in the installed provider, unknown to this server (not offered)',
+        ]);
+        const refused = await t.http
+          .post('/api/v1/exports')
+          .send({ include_filter_resources: ['genesyscloud_user'], export_omit_unresolved_refs: true });
+        expect(refused.status).toBe(400);
+        expect(refused.body.errors).toEqual([
+          {
+            pointer: '/export_omit_unresolved_refs',
+            detail:
+              'The installed Genesys Cloud provider has no attribute "export_omit_unresolved_refs" (see schema_drift in /health/ready).',
+          },
+        ]);
+        const accepted = await t.http
+          .post('/api/v1/exports')
+          .send({ include_filter_resources: ['genesyscloud_user'] });
+        expect(accepted.status).toBe(202);
+        expect(
+          (await waitForJob(t.http, accepted.body.job_id as string, undefined, { timeoutMs: 180_000 }))
+            .status,
+        ).toBe('completed');
+      },
+      SCENARIO_TIMEOUT_MS,
+    );
+  });
+
   describe('JOB_TIMEOUT', () => {
     let t: TestApp;
     beforeAll(async () => {
@@ -343,7 +386,7 @@ export function describeExporterScenarios(prepare: (rootDir: string) => Promise<
       async () => {
         const id = (await t.http.post('/api/v1/exports').send({ include_filter_resources: HANG })).body
           .job_id;
-        const job = await waitForJob(t.http, id, undefined, { timeoutMs: 60_000 });
+        const job = await waitForJob(t.http, id, undefined, { timeoutMs: 180_000 });
         expect(job.status).toBe('failed');
         expect(job.error).toBe(
           'The export was stopped because it ran longer than the job timeout (8 s, JOB_TIMEOUT).',
@@ -393,12 +436,12 @@ export function describeExporterScenarios(prepare: (rootDir: string) => Promise<
         expect(processesMatching(workspace).length).toBeGreaterThanOrEqual(2);
 
         const second = await startServer({ env });
-        const interrupted = await waitForJob(second.http, running, undefined, { timeoutMs: 60_000 });
+        const interrupted = await waitForJob(second.http, running, undefined, { timeoutMs: 180_000 });
         expect(interrupted.status).toBe('failed');
         expect(interrupted.error).toBe('The export was interrupted by a server restart; submit it again.');
         expect(processesMatching(workspace)).toEqual([]);
         expect(existsSync(workspace)).toBe(false);
-        expect((await waitForJob(second.http, pending, undefined, { timeoutMs: 60_000 })).status).toBe(
+        expect((await waitForJob(second.http, pending, undefined, { timeoutMs: 180_000 })).status).toBe(
           'completed',
         );
       },

@@ -14,7 +14,12 @@ export interface ExporterVariant {
   env: Record<string, string>;
   /** The Terraform executable (the stand-in, or the real CLI). */
   terraformBin: string;
+  /** Settings for the same exporter playing a newer provider whose schema has drifted. */
+  driftedEnv: Record<string, string>;
 }
+
+/** What both stand-ins read to play a drifted provider (see terraform-standin/lib/schema.js). */
+const DRIFT_VARIABLE = 'STANDIN_SCHEMA_DRIFT';
 
 /** Where the real-CLI suite finds Terraform: TEST_TERRAFORM_BIN, else `terraform` on PATH. */
 export function findRealTerraform(env: NodeJS.ProcessEnv = process.env): string | null {
@@ -31,8 +36,19 @@ export function findRealTerraform(env: NodeJS.ProcessEnv = process.env): string 
   return null;
 }
 
-export function cliStandinVariant(): ExporterVariant {
-  return { name: 'CLI stand-in', env: { TERRAFORM_BIN: STANDIN_TERRAFORM }, terraformBin: STANDIN_TERRAFORM };
+export async function cliStandinVariant(rootDir: string): Promise<ExporterVariant> {
+  const drifted = path.join(rootDir, 'terraform-drifted');
+  await writeFile(
+    drifted,
+    `#!/bin/sh\n${DRIFT_VARIABLE}=1 exec ${JSON.stringify(process.execPath)} ${JSON.stringify(STANDIN_TERRAFORM)} "$@"\n`,
+  );
+  await chmod(drifted, 0o755);
+  return {
+    name: 'CLI stand-in',
+    env: { TERRAFORM_BIN: STANDIN_TERRAFORM },
+    terraformBin: STANDIN_TERRAFORM,
+    driftedEnv: { TERRAFORM_BIN: drifted },
+  };
 }
 
 const PROVIDER_SERVER = path.resolve(__dirname, '../fixtures/terraform-provider/server.js');
@@ -44,12 +60,25 @@ const README = path.resolve(__dirname, '../../README.md');
  * node, one require of the server outside the mirror), so its bytes, and the lock file's hash of
  * them, stay the same for as long as this checkout does.
  */
-export async function createProviderMirror(mirrorDir: string): Promise<void> {
+export async function createProviderMirror(mirrorDir: string, { drifted = false } = {}): Promise<void> {
   const packageDir = path.join(mirrorDir, PROVIDER_PACKAGE);
   await mkdir(packageDir, { recursive: true });
   const executable = path.join(packageDir, 'terraform-provider-genesyscloud_v1.84.1');
-  await writeFile(executable, `#!${process.execPath}\nrequire(${JSON.stringify(PROVIDER_SERVER)});\n`);
+  const drift = drifted ? `process.env.${DRIFT_VARIABLE} = '1';\n` : '';
+  await writeFile(
+    executable,
+    `#!${process.execPath}\n${drift}require(${JSON.stringify(PROVIDER_SERVER)});\n`,
+  );
   await chmod(executable, 0o755);
+}
+
+/** A mirror and README's CLI configuration for it, in `dir`; returns the configuration file. */
+async function airGappedSetup(dir: string, drifted: boolean): Promise<string> {
+  const mirrorDir = path.join(dir, 'providers');
+  await createProviderMirror(mirrorDir, { drifted });
+  const cliConfigFile = path.join(dir, 'terraformrc');
+  await writeFile(cliConfigFile, readmeCliConfig(mirrorDir));
+  return cliConfigFile;
 }
 
 /** README's CLI configuration for an air-gapped machine, with its mirror path replaced by `mirrorDir`. */
@@ -64,13 +93,12 @@ export function readmeCliConfig(mirrorDir: string): string {
 
 /** The real CLI with the provider stand-in, set up in `rootDir` as README describes. */
 export async function realTerraformVariant(terraformBin: string, rootDir: string): Promise<ExporterVariant> {
-  const mirrorDir = path.join(rootDir, 'providers');
-  await createProviderMirror(mirrorDir);
-  const cliConfigFile = path.join(rootDir, 'terraformrc');
-  await writeFile(cliConfigFile, readmeCliConfig(mirrorDir));
+  const driftedDir = path.join(rootDir, 'drifted');
+  await mkdir(driftedDir);
   return {
     name: 'real Terraform CLI',
-    env: { TERRAFORM_BIN: terraformBin, TF_CLI_CONFIG_FILE: cliConfigFile },
+    env: { TERRAFORM_BIN: terraformBin, TF_CLI_CONFIG_FILE: await airGappedSetup(rootDir, false) },
     terraformBin,
+    driftedEnv: { TERRAFORM_BIN: terraformBin, TF_CLI_CONFIG_FILE: await airGappedSetup(driftedDir, true) },
   };
 }
