@@ -109,7 +109,11 @@ export class TerraformExporter {
     if ('error' in apply) return { status: 'failed', ...apply };
     if (apply.result.stopped) return { status: 'stopped' };
     const errors = diagnostics.filter((d) => d.severity === 'error').map(describeDiagnostic);
-    const warnings = diagnostics.filter((d) => d.severity === 'warning').map(describeDiagnostic);
+    // Terraform validates the configuration in three provider processes per apply, so a validation
+    // warning (the deprecated resource_types) arrives three times.
+    const warnings = [
+      ...new Set(diagnostics.filter((d) => d.severity === 'warning').map(describeDiagnostic)),
+    ];
     if (apply.result.exitCode === 0) {
       // The provider ignores some write errors, so a successful apply is not proof of a whole export.
       const problem = await findExportConfigProblem(

@@ -179,6 +179,19 @@ export function describeExporterScenarios(prepare: (rootDir: string) => Promise<
     );
 
     it(
+      'the deprecated resource_types: the job completes with one deprecation warning',
+      async () => {
+        const id = await startExport({ resource_types: ['genesyscloud_group'] });
+        expect((await waitForJob(t.http, id, undefined, { timeoutMs: 180_000 })).status).toBe('completed');
+        const results = await t.http.get(`/api/v1/exports/${id}/results`);
+        expect(results.body.warnings).toEqual([
+          'Argument is deprecated: Use include_filter_resources attribute instead',
+        ]);
+      },
+      SCENARIO_TIMEOUT_MS,
+    );
+
+    it(
       'a provider error diagnostic becomes the job’s error',
       async () => {
         const id = await startExport({
