@@ -10,11 +10,12 @@ import { completedJobVia, serviceEnv } from './support/jobs';
  * last. The service runs with its defaults except the rate limits, raised so the load is not
  * refused (rate limiting is measured by bench:rate-limits).
  *
- *   npm run bench:poll                     # 100k jobs, 64 connections, 10 s per measurement
- *   BENCH_JOBS=20000 BENCH_SECONDS=5 npm run bench:poll
+ *   npm run bench:poll                     # 100k jobs, 64 connections, 3 alternating rounds of 5 s
+ *   BENCH_JOBS=20000 BENCH_SECONDS=3 BENCH_ROUNDS=2 npm run bench:poll
  */
 const JOBS = Number(process.env.BENCH_JOBS ?? 100_000);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 64;
 
 runBench('poll', async (run) => {
@@ -38,8 +39,9 @@ runBench('poll', async (run) => {
     const cpuBefore = await cpuSeconds(pid);
     const result = await wrk(url, { connections, seconds: SECONDS, headers });
     const cpuMs = ((await cpuSeconds(pid)) - cpuBefore) * 1000;
-    return { ...result, cpuMsPerRequest: cpuMs / (result.requestsPerSecond * SECONDS) };
+    return { ...result, cpuMs };
   };
+  /** ROUNDS alternating measurements of each side, so both see the same spells of machine load. */
   const pair = async (
     label: string,
     servicePath: string,
@@ -47,13 +49,15 @@ runBench('poll', async (run) => {
     connections: number,
     headers = {},
   ) => {
-    const reference = await measure(bare.process.pid!, `${bare.url}${barePath}`, connections);
-    const measured = await measure(
-      service.process.pid!,
-      `${service.url}${servicePath}`,
-      connections,
-      headers,
-    );
+    const sides = { service: [] as Measured[], reference: [] as Measured[] };
+    for (let round = 0; round < ROUNDS; round++) {
+      sides.reference.push(await measure(bare.process.pid!, `${bare.url}${barePath}`, connections));
+      sides.service.push(
+        await measure(service.process.pid!, `${service.url}${servicePath}`, connections, headers),
+      );
+    }
+    const measured = combine(sides.service);
+    const reference = combine(sides.reference);
     print(`${label}, service`, measured);
     print(`${label}, bare node:http + pg`, reference);
     lines.push(
@@ -95,12 +99,28 @@ runBench('poll', async (run) => {
     `/list?owner=service&limit=20&before=${encodeURIComponent(deepCursor.createdAt)},${deepCursor.id}`,
     1,
   );
-  const metrics = await wrk(`${service.url}/metrics`, { connections: 1, seconds: SECONDS });
+  const metrics = await measure(service.process.pid!, `${service.url}/metrics`, 1);
   print(`/metrics at ${JOBS} jobs, 1 connection`, metrics);
   if (runningPoll.errors > 0) lines.push(`(${runningPoll.errors} poll answers were not 2xx/3xx)`);
   lines.push(`/metrics scrape at ${JOBS} jobs: p50 ${metrics.p50Ms.toFixed(1)} ms`);
   for (const line of lines) console.log(line);
 });
+
+type Measured = LoadResult & { cpuMs: number };
+
+/** Rounds together: mean throughput and p99, CPU per request over all requests. */
+function combine(rounds: Measured[]): LoadResult & { cpuMsPerRequest: number } {
+  const mean = (pick: (r: Measured) => number) => rounds.reduce((sum, r) => sum + pick(r), 0) / rounds.length;
+  const requests = rounds.reduce((sum, r) => sum + r.requestsPerSecond * SECONDS, 0);
+  return {
+    requestsPerSecond: mean((r) => r.requestsPerSecond),
+    bytesPerSecond: mean((r) => r.bytesPerSecond),
+    p50Ms: mean((r) => r.p50Ms),
+    p99Ms: mean((r) => r.p99Ms),
+    errors: rounds.reduce((sum, r) => sum + r.errors, 0),
+    cpuMsPerRequest: rounds.reduce((sum, r) => sum + r.cpuMs, 0) / requests,
+  };
+}
 
 function print(label: string, result: LoadResult & { cpuMsPerRequest?: number }): void {
   console.log(
