@@ -61,8 +61,10 @@ runBench('dispatch', async (run) => {
       const seen = await markCount(marks);
       const started = epochMs();
       await client.query(
-        `INSERT INTO export_jobs (id, status, progress, parameters, owner, credential_source, created_at, updated_at)
-         VALUES (gen_random_uuid(), 'pending', 0, '{}'::jsonb, 'bare-bench', 'environment', now(), now())`,
+        `INSERT INTO export_jobs (id, status, progress, parameters, owner, owner_kind, owner_id, credential_source,
+                                  created_at, updated_at)
+         VALUES (gen_random_uuid(), 'pending', 0, '{}'::jsonb, 'bare-bench', 'service', 'bare-bench', 'environment',
+                 now(), now())`,
       );
       const { rows } = await client.query<{ id: string }>(
         `UPDATE export_jobs SET status = 'running', started_at = now(), updated_at = now()

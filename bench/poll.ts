@@ -159,8 +159,9 @@ async function seed(
   await client.connect();
   try {
     await client.query(
-      `INSERT INTO export_jobs (id, status, progress, parameters, owner, credential_source, created_at, updated_at, completed_at)
-       SELECT gen_random_uuid(), 'completed', 100, '{}'::jsonb, 'service', 'environment',
+      `INSERT INTO export_jobs (id, status, progress, parameters, owner, owner_kind, owner_id, credential_source,
+                                created_at, updated_at, completed_at)
+       SELECT gen_random_uuid(), 'completed', 100, '{}'::jsonb, 'service', 'service', 'service', 'environment',
               now() - i * interval '1 second', now(), now()
          FROM generate_series(1, $1::int) AS i`,
       [count],

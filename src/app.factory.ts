@@ -8,6 +8,7 @@ import { requireJsonBody } from './common/http/require-json-body';
 import { ProblemDetailsFilter } from './common/problem-details/problem-details.filter';
 import { createValidationPipe } from './common/validation/validation-pipe';
 import { AppConfig } from './config/app-config';
+import { RejectedRequests } from './metrics/rejected-requests';
 import { setUpOpenApi } from './openapi/openapi';
 
 /** Builds the whole application; main.ts and the tests both start it this way. */
@@ -22,7 +23,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   app.useBodyParser('json', { limit: '64kb' });
   app.set('x-powered-by', false);
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new ProblemDetailsFilter(app.get(AuditTrail)));
+  app.useGlobalFilters(new ProblemDetailsFilter(app.get(AuditTrail), app.get(RejectedRequests)));
   setUpOpenApi(app);
   return app;
 }

@@ -3,8 +3,12 @@ export interface AuditEvent {
   action: AuditAction;
   outcome: 'success' | 'rejected' | 'failure';
   jobId?: string;
-  /** The principal hash (never a credential). */
+  /** The principal's key: `user:<id>`, `client:<id>`, a token hash or `service` (never a credential). */
   principal?: string;
+  /** The user's or client's display name, for verified identities. */
+  principalName?: string;
+  /** The principal's Genesys Cloud organization, for verified identities. */
+  organizationId?: string;
   httpStatus?: number;
   requestId?: string;
   clientIp?: string;

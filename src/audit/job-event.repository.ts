@@ -8,6 +8,8 @@ interface JobEventRow {
   occurred_at: Date;
   job_id: string | null;
   principal: string | null;
+  principal_name: string | null;
+  organization_id: string | null;
   action: AuditEvent['action'];
   outcome: AuditEvent['outcome'];
   http_status: number | null;
@@ -30,6 +32,8 @@ export class JobEventRepository {
         event.occurredAt,
         event.jobId ?? null,
         event.principal ?? null,
+        event.principalName ?? null,
+        event.organizationId ?? null,
         event.action,
         event.outcome,
         event.httpStatus ?? null,
@@ -37,11 +41,13 @@ export class JobEventRepository {
         event.clientIp ?? null,
         event.detail ? JSON.stringify(event.detail) : null,
       );
-      const first = values.length - 8;
-      return `(${Array.from({ length: 9 }, (_, i) => `$${first + i}`).join(', ')})`;
+      const first = values.length - 10;
+      return `(${Array.from({ length: 11 }, (_, i) => `$${first + i}`).join(', ')})`;
     });
     await this.dataSource.query(
-      `INSERT INTO job_events (occurred_at, job_id, principal, action, outcome, http_status, request_id, client_ip, detail)
+      `INSERT INTO job_events
+         (occurred_at, job_id, principal, principal_name, organization_id, action, outcome, http_status, request_id,
+          client_ip, detail)
        VALUES ${rows.join(', ')}`,
       values,
     );
@@ -72,6 +78,8 @@ export class JobEventRepository {
       outcome: row.outcome,
       jobId: row.job_id ?? undefined,
       principal: row.principal ?? undefined,
+      principalName: row.principal_name ?? undefined,
+      organizationId: row.organization_id ?? undefined,
       httpStatus: row.http_status ?? undefined,
       requestId: row.request_id ?? undefined,
       clientIp: row.client_ip ?? undefined,

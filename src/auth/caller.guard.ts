@@ -11,9 +11,9 @@ export type RequestWithCaller = Request & { caller?: Caller };
 export class CallerGuard implements CanActivate {
   constructor(private readonly resolver: CallerResolver) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<RequestWithCaller>();
-    request.caller = this.resolver.resolve(request.headers.authorization);
+    request.caller = await this.resolver.resolve(request.headers.authorization);
     return true;
   }
 }

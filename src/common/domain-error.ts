@@ -4,6 +4,8 @@
  */
 export type DomainErrorCode =
   | 'unauthenticated'
+  | 'identity-provider-unavailable'
+  | 'rate-limited'
   | 'job-not-found'
   | 'job-conflict'
   | 'idempotency-key-reused'
@@ -20,6 +22,8 @@ export class DomainError extends Error {
     message: string,
     /** Extra members of the problem document, e.g. the job's id and status. */
     readonly extensions: Record<string, unknown> = {},
+    /** Sent as `Retry-After` (seconds): when the same request may succeed. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'DomainError';

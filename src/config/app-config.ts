@@ -5,6 +5,7 @@ import { plainToInstance } from 'class-transformer';
 import {
   IsIn,
   IsInt,
+  IsUrl,
   IsOptional,
   IsString,
   Matches,
@@ -49,7 +50,6 @@ export interface AppConfig {
   cleanupIntervalMs: number;
   /** Whether a request without a bearer token may use the server's own credentials. */
   allowEnvCredentials: boolean;
-  rateLimits: { requestsPerMinute: number; createsPerMinute: number };
   /** Deflate level of download zips, 0 (store) to 9; already-compressed files are always stored. */
   zipLevel: number;
   /**
@@ -57,14 +57,39 @@ export interface AppConfig {
    * names `<prefix><job id>/export.zip` instead of carrying the bytes.
    */
   downloadAccelRedirect?: string;
+  /** Who may see a job besides its creator: nobody (`owner`) or its creator's whole organization. */
+  jobVisibility: JobVisibility;
+  /**
+   * Token buckets per minute; each applies per client address (before authentication) and per
+   * principal (after it). Polls have their own budget; creates count against both theirs and the
+   * request budget.
+   */
+  rateLimits: { requestsPerMinute: number; createsPerMinute: number; pollsPerMinute: number };
 }
 
-/** The server's own Genesys Cloud settings; the region is passed through verbatim, never interpreted. */
+export const JOB_VISIBILITIES = ['owner', 'organization'] as const;
+export type JobVisibility = (typeof JOB_VISIBILITIES)[number];
+
+/**
+ * The server's own Genesys Cloud settings. The region is passed to the provider verbatim and the two
+ * URLs are used as given: no host is ever derived from a region name.
+ */
 export interface GenesysEnvironment {
   oauthClientId?: string;
   oauthClientSecret?: string;
   region?: string;
+  /** Base URL of the Platform API (`https://api.mypurecloud.com`); set: bearer tokens are verified. */
+  apiUrl?: string;
+  /** Base URL of the login service (`https://login.mypurecloud.com`); set: the client credentials are checked. */
+  loginUrl?: string;
+  /** How long one call to Genesys Cloud may take before it counts as unreachable. */
+  requestTimeoutMs: number;
+  /** How often the server's client credentials are checked again. */
+  credentialsCheckIntervalMs: number;
 }
+
+/** A base URL without its trailing slashes, so paths can be appended. */
+const baseUrl = (url: string | undefined) => url?.replace(/\/+$/, '');
 
 const DURATION = /^\d+(ms|s|m|h|d)$/;
 
@@ -139,6 +164,32 @@ class EnvironmentVariables {
   GENESYSCLOUD_REGION?: string;
 
   @IsOptional()
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
+    { message: 'GENESYSCLOUD_API_URL must be an http(s) URL such as https://api.mypurecloud.com' },
+  )
+  GENESYSCLOUD_API_URL?: string;
+
+  @IsOptional()
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
+    { message: 'GENESYSCLOUD_LOGIN_URL must be an http(s) URL such as https://login.mypurecloud.com' },
+  )
+  GENESYSCLOUD_LOGIN_URL?: string;
+
+  @IsOptional()
+  @Matches(DURATION, { message: 'GENESYSCLOUD_TIMEOUT must be a duration such as 5s' })
+  GENESYSCLOUD_TIMEOUT = '5s';
+
+  @IsOptional()
+  @Matches(DURATION, { message: 'CREDENTIALS_CHECK_INTERVAL must be a duration such as 5m' })
+  CREDENTIALS_CHECK_INTERVAL = '5m';
+
+  @IsOptional()
+  @IsIn(JOB_VISIBILITIES, { message: `JOB_VISIBILITY must be one of ${JOB_VISIBILITIES.join(', ')}` })
+  JOB_VISIBILITY: JobVisibility = 'owner';
+
+  @IsOptional()
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevel = 'info';
 
@@ -182,6 +233,12 @@ class EnvironmentVariables {
       'DOWNLOAD_ACCEL_REDIRECT must be a URL path that starts and ends with /, such as /protected-exports/',
   })
   DOWNLOAD_ACCEL_REDIRECT?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  POLL_RATE_LIMIT_PER_MINUTE = 600;
 }
 
 /** The variables loadAppConfig reads; everything else in the environment is ignored. */
@@ -200,6 +257,11 @@ const CONFIG_VARIABLES: readonly (keyof EnvironmentVariables)[] = [
   'GENESYSCLOUD_OAUTHCLIENT_ID',
   'GENESYSCLOUD_OAUTHCLIENT_SECRET',
   'GENESYSCLOUD_REGION',
+  'GENESYSCLOUD_API_URL',
+  'GENESYSCLOUD_LOGIN_URL',
+  'GENESYSCLOUD_TIMEOUT',
+  'CREDENTIALS_CHECK_INTERVAL',
+  'JOB_VISIBILITY',
   'LOG_LEVEL',
   'SHUTDOWN_GRACE',
   'JOB_RETENTION',
@@ -209,6 +271,7 @@ const CONFIG_VARIABLES: readonly (keyof EnvironmentVariables)[] = [
   'CREATE_RATE_LIMIT_PER_MINUTE',
   'ZIP_LEVEL',
   'DOWNLOAD_ACCEL_REDIRECT',
+  'POLL_RATE_LIMIT_PER_MINUTE',
 ];
 
 export class InvalidConfigurationError extends Error {
@@ -224,6 +287,7 @@ const INTEGER_VARIABLES = new Set([
   'RATE_LIMIT_PER_MINUTE',
   'CREATE_RATE_LIMIT_PER_MINUTE',
   'ZIP_LEVEL',
+  'POLL_RATE_LIMIT_PER_MINUTE',
 ]);
 
 /**
@@ -267,15 +331,21 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
       oauthClientId: vars.GENESYSCLOUD_OAUTHCLIENT_ID,
       oauthClientSecret: vars.GENESYSCLOUD_OAUTHCLIENT_SECRET,
       region: vars.GENESYSCLOUD_REGION,
+      apiUrl: baseUrl(vars.GENESYSCLOUD_API_URL),
+      loginUrl: baseUrl(vars.GENESYSCLOUD_LOGIN_URL),
+      requestTimeoutMs: ms(vars.GENESYSCLOUD_TIMEOUT as StringValue),
+      credentialsCheckIntervalMs: ms(vars.CREDENTIALS_CHECK_INTERVAL as StringValue),
     },
     logLevel: vars.LOG_LEVEL,
     shutdownGraceMs: ms(vars.SHUTDOWN_GRACE as StringValue),
     jobRetentionMs: ms(vars.JOB_RETENTION as StringValue),
     cleanupIntervalMs: ms(vars.CLEANUP_INTERVAL as StringValue),
     allowEnvCredentials: vars.ALLOW_ENV_CREDENTIALS === 'true',
+    jobVisibility: vars.JOB_VISIBILITY,
     rateLimits: {
       requestsPerMinute: vars.RATE_LIMIT_PER_MINUTE,
       createsPerMinute: vars.CREATE_RATE_LIMIT_PER_MINUTE,
+      pollsPerMinute: vars.POLL_RATE_LIMIT_PER_MINUTE,
     },
     zipLevel: vars.ZIP_LEVEL,
     downloadAccelRedirect: vars.DOWNLOAD_ACCEL_REDIRECT,

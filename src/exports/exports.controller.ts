@@ -32,7 +32,8 @@ import { Caller } from '../auth/caller';
 import { CallerGuard, CurrentCaller } from '../auth/caller.guard';
 import { ApiProblemResponses } from '../common/problem-details/api-problem-responses';
 import { requestContext } from '../logging/request-id';
-import { CountsAsJobCreation } from '../rate-limit/rate-limit.module';
+import { PrincipalRateLimitGuard } from '../rate-limit/rate-limit.guards';
+import { RateLimitClass } from '../rate-limit/rate-limits';
 import { CreateExportDto } from './dto/create-export.dto';
 import { toExportParameters } from './export-parameters';
 import { ExportsService } from './exports.service';
@@ -72,14 +73,15 @@ const PREFER_HEADER = {
 @ApiBearerAuth()
 @ApiExtraModels(JobView)
 @Controller('api/v1/exports')
-@UseGuards(CallerGuard)
+// The per-principal budget needs the caller, so it runs after CallerGuard (the address budget ran before).
+@UseGuards(CallerGuard, PrincipalRateLimitGuard)
 @UseInterceptors(AuditedInterceptor)
 export class ExportsController {
   constructor(private readonly exports: ExportsService) {}
 
   @Post()
   @HttpCode(202)
-  @CountsAsJobCreation()
+  @RateLimitClass('create')
   @ApiOperation({
     summary: 'Start an export',
     description:
@@ -94,7 +96,7 @@ export class ExportsController {
       'created (header `Idempotent-Replayed: true`); the same key with other parameters is 422.',
   })
   @ApiAcceptedResponse({ type: JobAcceptedView })
-  @ApiProblemResponses(400, 401, 409, 413, 415, 422, 429)
+  @ApiProblemResponses(400, 401, 409, 413, 415, 422, 429, 503)
   async create(
     @Body() body: CreateExportDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
@@ -125,7 +127,7 @@ export class ExportsController {
     type: JobListView,
     headers: { Link: { description: 'The next page, rel="next"; absent on the last page', schema: { type: 'string' } } },
   })
-  @ApiProblemResponses(400, 401)
+  @ApiProblemResponses(400, 401, 429, 503)
   async list(
     @Query() query: ListExportsQuery,
     @CurrentCaller() caller: Caller,
@@ -139,6 +141,7 @@ export class ExportsController {
 
   @Get(':id')
   @Audited('job.read')
+  @RateLimitClass('poll')
   @ApiOperation({
     summary: 'Poll a job',
     description:
@@ -160,7 +163,7 @@ export class ExportsController {
     description: 'The job has not changed since the ETag given in If-None-Match (no body; Job-Status still set)',
     headers: { ETag: ETAG_HEADER },
   })
-  @ApiProblemResponses(401, 404)
+  @ApiProblemResponses(401, 404, 429, 503)
   async status(
     @Param('id') id: string,
     @Headers('prefer') prefer: string | undefined,
@@ -190,7 +193,7 @@ export class ExportsController {
   @ApiHeader(PREFER_HEADER)
   @ApiOkResponse({ type: JobCancelledView })
   @ApiNoContentResponse({ description: 'The job had already finished' })
-  @ApiProblemResponses(401, 404)
+  @ApiProblemResponses(401, 404, 429, 503)
   async cancel(
     @Param('id') id: string,
     @Headers('prefer') prefer: string | undefined,
@@ -211,6 +214,7 @@ export class ExportsController {
 
   @Get(':id/results')
   @Audited('job.results_read')
+  @RateLimitClass('poll')
   @ApiOperation({
     summary: "List a completed job's files",
     description:
@@ -220,7 +224,7 @@ export class ExportsController {
   @ApiHeader(PREFER_HEADER)
   @ApiOkResponse({ type: JobResultsView })
   @ApiNoContentResponse({ description: 'The job is still pending or running' })
-  @ApiProblemResponses(401, 404, 409, 410)
+  @ApiProblemResponses(401, 404, 409, 410, 429, 503)
   async results(
     @Param('id') id: string,
     @Headers('prefer') prefer: string | undefined,
@@ -259,7 +263,7 @@ export class ExportsController {
     status: 416,
     description: 'The range starts past the end of the zip; `Content-Range: bytes */<size>` gives its size',
   })
-  @ApiProblemResponses(401, 404, 410)
+  @ApiProblemResponses(401, 404, 410, 429, 503)
   async download(@Param('id') id: string, @CurrentCaller() caller: Caller, @Res() res: Response): Promise<void> {
     const { job, path, accelRedirect } = await this.exports.download(id, caller);
     setJobHeaders(res, job);
@@ -287,7 +291,7 @@ export class ExportsController {
   })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'The log', schema: { type: 'string' } })
-  @ApiProblemResponses(400, 401, 404)
+  @ApiProblemResponses(400, 401, 404, 429, 503)
   async log(
     @Param('id') id: string,
     @Query() query: JobLogQuery,
@@ -304,7 +308,7 @@ export class ExportsController {
   @Audited('job.events_read')
   @ApiOperation({ summary: "A job's audit trail: who did what, and how it ended, oldest first" })
   @ApiOkResponse({ type: JobEventsView })
-  @ApiProblemResponses(401, 404)
+  @ApiProblemResponses(401, 404, 429, 503)
   async events(
     @Param('id') id: string,
     @CurrentCaller() caller: Caller,

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { RecordedAuditEvent } from '../audit/audit-event';
 import { AuditTrail } from '../audit/audit-trail';
+import { principalAuditFields } from '../audit/request-audit-fields';
 import { Caller } from '../auth/caller';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -13,7 +14,7 @@ import { ExportFile } from '../files/export-file';
 import { followFile } from '../files/follow-file';
 import { JobFiles } from '../files/job-files';
 import { ExportJob, isFinished, JobStatus, toJobId } from '../jobs/export-job';
-import { JobStore } from '../jobs/job-store';
+import { canAccess, JobAccess, JobStore } from '../jobs/job-store';
 import { ExportJobRunner } from './export-job-runner';
 import { ExportParameters } from './export-parameters';
 import { decodeListCursor, encodeListCursor } from './list-cursor';
@@ -41,7 +42,20 @@ export type ResultsOutcome =
   | { ready: false; job: ExportJob }
   | { ready: true; job: ExportJob; files: ExportFile[] };
 
-/** The exports use cases. A job is visible only to the principal that created it. */
+/**
+ * Whose jobs `caller` may see: its own, those of the token it presents from before tokens were
+ * verified, and with JOB_VISIBILITY=organization its organization's. Never another organization's.
+ */
+function accessOf(caller: Caller, visibility: AppConfig['jobVisibility']): JobAccess {
+  return {
+    owner: caller.principal.key,
+    organizationId: caller.principal.organizationId,
+    ...(caller.tokenHash ? { tokenHash: caller.tokenHash } : {}),
+    wholeOrganization: visibility === 'organization',
+  };
+}
+
+/** The exports use cases. A job is visible to its owner (and, if so configured, its organization). */
 @Injectable()
 export class ExportsService {
   constructor(
@@ -75,8 +89,18 @@ export class ExportsService {
         })),
       );
     }
+    const { principal } = caller;
     const outcome = await this.store.create(
-      { parameters, owner: caller.principal, credentialSource: caller.credentialSource, serverId: this.config.serverId },
+      {
+        parameters,
+        owner: principal.key,
+        ownerKind: principal.kind,
+        ownerId: principal.id,
+        ownerName: principal.name,
+        organizationId: principal.organizationId,
+        credentialSource: caller.credentialSource,
+        serverId: this.config.serverId,
+      },
       idempotencyKey === undefined ? undefined : { key: checkedIdempotencyKey(idempotencyKey), fingerprint: fingerprint(parameters) },
     );
     switch (outcome.kind) {
@@ -88,7 +112,7 @@ export class ExportsService {
           action: 'job.created',
           outcome: 'success',
           jobId: outcome.job.id,
-          principal: caller.principal,
+          ...principalAuditFields(principal),
           httpStatus: 202,
           ...context,
           ...(replayed ? { detail: { replayed } } : {}),
@@ -119,7 +143,12 @@ export class ExportsService {
     if (after === null) {
       throw new DomainError('invalid-cursor', 'cursor must be the next_cursor of a previous page of this list.');
     }
-    const page = await this.store.list({ owner: caller.principal, status: query.status, limit: query.limit, after });
+    const page = await this.store.list({
+      access: accessOf(caller, this.config.jobVisibility),
+      status: query.status,
+      limit: query.limit,
+      after,
+    });
     return { jobs: page.jobs, nextCursor: page.next ? encodeListCursor(page.next) : null };
   }
 
@@ -127,7 +156,7 @@ export class ExportsService {
   async get(id: string, caller: Caller): Promise<ExportJob> {
     const jobId = toJobId(id);
     const job = jobId ? await this.store.get(jobId) : null;
-    if (!job || job.owner !== caller.principal) {
+    if (!job || !canAccess(job, accessOf(caller, this.config.jobVisibility))) {
       throw new DomainError('job-not-found', `No export job ${JSON.stringify(id)} exists.`);
     }
     return job;

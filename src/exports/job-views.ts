@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { RecordedAuditEvent } from '../audit/audit-event';
 import { ExportFile, ExportFileType } from '../files/export-file';
-import { ExportJob, JOB_STATUSES, JobStatus } from '../jobs/export-job';
+import { ExportJob, JOB_STATUSES, JobStatus, OwnerKind } from '../jobs/export-job';
 import { exportDirectoryOf, ExportParameters } from './export-parameters';
 
 /** The response shapes of the exports API, in snake_case as the specification shows. */
@@ -20,8 +20,25 @@ export class JobCountersView {
   @ApiPropertyOptional({ description: 'Resources read and processed' }) resources_done?: number;
 }
 
+export class JobOwnerView {
+  @ApiProperty({
+    enum: ['user', 'client', 'token', 'service'],
+    description:
+      'A Genesys Cloud user or OAuth client (verified tokens), an unverified bearer token, or the ' +
+      "server's own credentials",
+  })
+  kind: OwnerKind;
+  @ApiProperty({ description: 'The user or OAuth client id; for an unverified token, its keyed hash' })
+  id: string;
+  @ApiProperty({ nullable: true, type: String, description: "The user's or client's display name" })
+  name: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The Genesys Cloud organization id' })
+  organization_id: string | null;
+}
+
 export class JobView {
   @ApiProperty({ format: 'uuid' }) job_id: string;
+  @ApiProperty({ type: JobOwnerView, description: 'Who created the job' }) owner: JobOwnerView;
   @ApiProperty({ enum: JOB_STATUSES }) status: JobStatus;
   @ApiProperty({ minimum: 0, maximum: 100, description: 'Below 100 until the job completes' })
   progress: number;
@@ -48,6 +65,16 @@ export class JobEventView {
   @ApiProperty({ format: 'date-time' }) occurred_at: string;
   @ApiProperty({ example: 'job.created' }) action: string;
   @ApiProperty({ enum: ['success', 'rejected', 'failure'] }) outcome: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'Who acted: `user:<id>`, `client:<id>`, an unverified token\'s hash or `service`; null for the server',
+  })
+  principal: string | null;
+  @ApiProperty({ nullable: true, type: String, description: "The acting user's or client's display name" })
+  principal_name: string | null;
+  @ApiProperty({ nullable: true, type: String, description: "The acting principal's organization id" })
+  organization_id: string | null;
   @ApiProperty({ nullable: true, type: Number }) http_status: number | null;
   @ApiProperty({ nullable: true, type: String }) request_id: string | null;
   @ApiProperty({ nullable: true, type: String }) client_ip: string | null;
@@ -112,6 +139,7 @@ export function jobView(job: ExportJob): JobView {
   const { phase = null, ...counters } = job.progressDetail ?? {};
   return {
     job_id: job.id,
+    owner: { kind: job.ownerKind, id: job.ownerId, name: job.ownerName, organization_id: job.organizationId },
     status: job.status,
     progress: job.progress,
     phase,
@@ -134,6 +162,9 @@ export function eventsView(jobId: string, events: RecordedAuditEvent[]): JobEven
       occurred_at: event.occurredAt.toISOString(),
       action: event.action,
       outcome: event.outcome,
+      principal: event.principal ?? null,
+      principal_name: event.principalName ?? null,
+      organization_id: event.organizationId ?? null,
       http_status: event.httpStatus ?? null,
       request_id: event.requestId ?? null,
       client_ip: event.clientIp ?? null,

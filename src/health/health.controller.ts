@@ -1,17 +1,19 @@
-import { SkipThrottle } from '@nestjs/throttler';
+import { SkipRateLimit } from '../rate-limit/rate-limits';
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { AuthenticationHealthIndicator } from './authentication.health';
 import { ExporterHealthIndicator } from './exporter.health';
 
 @ApiTags('health')
-@SkipThrottle()
+@SkipRateLimit()
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
     private readonly exporter: ExporterHealthIndicator,
+    private readonly authentication: AuthenticationHealthIndicator,
   ) {}
 
   @Get()
@@ -35,10 +37,17 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   @ApiOperation({
-    summary: 'Readiness: 200 when the database answers and the exporter is set up, 503 otherwise',
+    summary:
+      'Readiness: 200 when the database answers, the exporter is set up and Genesys Cloud has not refused ' +
+      "the server's client credentials; 503 otherwise. Also says whether bearer tokens are verified",
   })
   ready(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.pingDatabase(), () => this.exporter.check()]);
+    return this.health.check([
+      () => this.pingDatabase(),
+      () => this.exporter.check(),
+      () => this.authentication.tokens(),
+      () => this.authentication.serverCredentials(),
+    ]);
   }
 
   private pingDatabase() {

@@ -23,6 +23,12 @@ export function toJobId(value: unknown): string | null {
 /** Where the exporter's credentials come from: the caller's bearer token, or the server's environment. */
 export type CredentialSource = 'bearer' | 'environment';
 
+/**
+ * What kind of principal owns a job: a verified Genesys Cloud `user` or OAuth `client`, an
+ * unverified bearer `token` (known by its keyed hash), or the server's own credentials (`service`).
+ */
+export type OwnerKind = 'user' | 'client' | 'token' | 'service';
+
 /** Phase and counters read from the provider's log (see the exporter's progress tracker). */
 export interface ProgressDetail {
   phase: string;
@@ -49,7 +55,14 @@ export interface ExportJob {
   progress: number;
   progressDetail: ProgressDetail | null;
   parameters: ExportParameters;
+  /** The owning principal's key: `user:<id>`, `client:<id>`, a token hash or `service`. */
   owner: string;
+  ownerKind: OwnerKind;
+  /** The Genesys Cloud user or client id (the token hash or `service` for the other kinds). */
+  ownerId: string;
+  ownerName: string | null;
+  /** The owner's Genesys Cloud organization; null for unverified tokens and the service. */
+  organizationId: string | null;
   credentialSource: CredentialSource;
   error: string | null;
   outcome: ExportOutcome | null;

@@ -1,9 +1,20 @@
 import { ExportParameters } from '../exports/export-parameters';
-import { CredentialSource, ExportJob, ExportOutcome, JobStatus, ProgressDetail } from './export-job';
+import {
+  CredentialSource,
+  ExportJob,
+  ExportOutcome,
+  JobStatus,
+  OwnerKind,
+  ProgressDetail,
+} from './export-job';
 
 export interface NewJob {
   parameters: ExportParameters;
   owner: string;
+  ownerKind: OwnerKind;
+  ownerId: string;
+  ownerName: string | null;
+  organizationId: string | null;
   credentialSource: CredentialSource;
   /** The creating server, which alone holds a bearer token until the job runs. */
   serverId: string;
@@ -36,8 +47,30 @@ export interface JobListPosition {
   id: string;
 }
 
-export interface JobListQuery {
+/** Whose jobs a caller may see, read, cancel and download. */
+export interface JobAccess {
+  /** The caller's principal key; its jobs must also carry `organizationId`. */
   owner: string;
+  /** The caller's Genesys Cloud organization (null: an unverified token or the service). */
+  organizationId: string | null;
+  /** A verified token's keyed hash: jobs that token created before tokens were verified are its too. */
+  tokenHash?: string;
+  /** Every job of `organizationId` is visible (JOB_VISIBILITY=organization). */
+  wholeOrganization: boolean;
+}
+
+/** The one rule of job visibility; the store's list query applies the same rule in SQL. */
+export function canAccess(job: Pick<ExportJob, 'owner' | 'organizationId'>, access: JobAccess): boolean {
+  if (job.owner === access.owner && job.organizationId === access.organizationId) return true;
+  if (access.tokenHash !== undefined && job.owner === access.tokenHash && job.organizationId === null)
+    return true;
+  return (
+    access.wholeOrganization && access.organizationId !== null && job.organizationId === access.organizationId
+  );
+}
+
+export interface JobListQuery {
+  access: JobAccess;
   status?: JobStatus;
   limit: number;
   /** Continue after this job (keyset pagination); absent for the first page. */
@@ -71,7 +104,7 @@ export abstract class JobStore {
 
   abstract get(id: string): Promise<ExportJob | null>;
 
-  /** A page of the owner's jobs, newest first (ties by id), found through the list index whatever its depth. */
+  /** A page of the jobs `access` may see, newest first (ties by id), found through the list indexes whatever its depth. */
   abstract list(query: JobListQuery): Promise<JobListPage>;
 
   /**

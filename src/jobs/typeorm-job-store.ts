@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { Brackets, Repository } from 'typeorm';
 import {
   CredentialSource,
   ExportJob,
@@ -71,6 +71,10 @@ export class TypeOrmJobStore extends JobStore {
           progressDetail: null,
           parameters: job.parameters,
           owner: job.owner,
+          ownerKind: job.ownerKind,
+          ownerId: job.ownerId,
+          ownerName: job.ownerName,
+          organizationId: job.organizationId,
           credentialSource: job.credentialSource,
           serverId: job.serverId,
           error: null,
@@ -102,10 +106,28 @@ export class TypeOrmJobStore extends JobStore {
   }
 
   async list(query: JobListQuery): Promise<JobListPage> {
+    const { access } = query;
     const select = this.jobs
       .createQueryBuilder('job')
       .addSelect('job.created_at::text', 'list_position')
-      .where('job.owner = :owner', { owner: query.owner })
+      // canAccess in SQL: own jobs (in the caller's organization), a verified token's jobs from
+      // before verification, and with organization visibility every job of the organization.
+      .where(
+        new Brackets((visible) => {
+          visible.where('(job.owner = :owner AND job.organization_id IS NOT DISTINCT FROM :organizationId)', {
+            owner: access.owner,
+            organizationId: access.organizationId,
+          });
+          if (access.tokenHash !== undefined) {
+            visible.orWhere('(job.owner = :tokenHash AND job.organization_id IS NULL)', {
+              tokenHash: access.tokenHash,
+            });
+          }
+          if (access.wholeOrganization && access.organizationId !== null) {
+            visible.orWhere('job.organization_id = :organizationId');
+          }
+        }),
+      )
       .orderBy('job.created_at', 'DESC')
       .addOrderBy('job.id', 'ASC')
       // One more than asked: whether it exists says if there is a next page, without counting.
@@ -255,6 +277,10 @@ function toJob(entity: ExportJobEntity): ExportJob {
     progressDetail: entity.progressDetail,
     parameters: entity.parameters,
     owner: entity.owner,
+    ownerKind: entity.ownerKind,
+    ownerId: entity.ownerId,
+    ownerName: entity.ownerName,
+    organizationId: entity.organizationId,
     credentialSource: entity.credentialSource,
     error: entity.error,
     outcome: entity.outcome,

@@ -1,4 +1,4 @@
-import { SkipThrottle } from '@nestjs/throttler';
+import { SkipRateLimit } from '../rate-limit/rate-limits';
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Response } from 'express';
@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 
 /** The Prometheus scrape endpoint; operational, so not part of the documented API. */
 @ApiExcludeController()
-@SkipThrottle()
+@SkipRateLimit()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly registry: Registry) {}

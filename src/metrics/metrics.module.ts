@@ -4,6 +4,7 @@ import { JobsModule } from '../jobs/jobs.module';
 import { ExportMetrics } from './export-metrics';
 import { HttpMetricsMiddleware } from './http-metrics.middleware';
 import { MetricsController } from './metrics.controller';
+import { RejectedRequests } from './rejected-requests';
 
 /**
  * Prometheus metrics at GET /metrics. Global, so the job runner can inject ExportMetrics. Each
@@ -24,8 +25,9 @@ import { MetricsController } from './metrics.controller';
       },
     },
     ExportMetrics,
+    RejectedRequests,
   ],
-  exports: [ExportMetrics],
+  exports: [ExportMetrics, RejectedRequests],
 })
 export class MetricsModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

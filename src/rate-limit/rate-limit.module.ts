@@ -1,35 +1,16 @@
-import { Module, SetMetadata } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { ThrottlerModule } from '@nestjs/throttler';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
-import { PrincipalThrottlerGuard } from './principal-throttler.guard';
+import { AddressRateLimitGuard, PrincipalRateLimitGuard } from './rate-limit.guards';
+import { RateLimits } from './rate-limits';
 
-const JOB_CREATION = 'rate-limit:job-creation';
-
-/** Marks a route as starting jobs: it then also counts against the stricter per-minute create limit. */
-export const CountsAsJobCreation = () => SetMetadata(JOB_CREATION, true);
-
-const MINUTE_MS = 60_000;
-
+/**
+ * Rate limits: a per-address budget on every route (a global guard, so it runs before
+ * authentication) and a per-principal one for routes that add PrincipalRateLimitGuard after
+ * CallerGuard. Global, so those routes' modules can use the guard.
+ */
+@Global()
 @Module({
-  imports: [
-    ThrottlerModule.forRootAsync({
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({
-        throttlers: [
-          { name: 'default', ttl: MINUTE_MS, limit: config.rateLimits.requestsPerMinute },
-          {
-            name: 'create',
-            ttl: MINUTE_MS,
-            limit: config.rateLimits.createsPerMinute,
-            skipIf: (context) => Reflect.getMetadata(JOB_CREATION, context.getHandler()) !== true,
-          },
-        ],
-        setHeaders: false,
-      }),
-    }),
-  ],
-  providers: [{ provide: APP_GUARD, useClass: PrincipalThrottlerGuard }],
+  providers: [RateLimits, PrincipalRateLimitGuard, { provide: APP_GUARD, useClass: AddressRateLimitGuard }],
+  exports: [RateLimits, PrincipalRateLimitGuard],
 })
 export class RateLimitModule {}

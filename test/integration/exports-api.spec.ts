@@ -406,8 +406,10 @@ describe('exports API (real HTTP, PostgreSQL and the Terraform stand-in)', () =>
       const owner = 'service';
       await withClient(t.databaseUrl, (c) =>
         c.query(
-          `INSERT INTO export_jobs (id, status, progress, parameters, owner, credential_source, created_at, updated_at)
-           SELECT gen_random_uuid(), 'failed', 0, '{}'::jsonb, $1, 'environment', '2001-01-01 00:00:00.000001+00', now()
+          `INSERT INTO export_jobs (id, status, progress, parameters, owner, owner_kind, owner_id, credential_source,
+                                    created_at, updated_at)
+           SELECT gen_random_uuid(), 'failed', 0, '{}'::jsonb, $1, 'service', $1, 'environment',
+                  '2001-01-01 00:00:00.000001+00', now()
              FROM generate_series(1, 5)`,
           [owner],
         ),

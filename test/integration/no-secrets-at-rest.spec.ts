@@ -56,6 +56,11 @@ describe('credentials are never written down', () => {
     }
     // A rejected request with the token in a malformed header.
     await server.http.get('/api/v1/exports').set('Authorization', `Token ${TEST_TOKEN}`).expect(401);
+    // And an audited one (404) made with the token.
+    await server.http
+      .get('/api/v1/exports/00000000-0000-4000-8000-000000000000')
+      .set('Authorization', `Bearer ${TEST_TOKEN}`)
+      .expect(404);
     await server.stop('SIGTERM');
 
     // The audit trail is also written as structured log lines, with the request's id.

@@ -58,7 +58,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     // Tests create many jobs quickly; the rate-limit test sets its own limits.
     RATE_LIMIT_PER_MINUTE: '100000',
     CREATE_RATE_LIMIT_PER_MINUTE: '100000',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...options.env,
   };
   const app = await createApp(loadAppConfig(env));

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { Request, Response } from 'express';
 import { AuditTrail } from '../../audit/audit-trail';
+import { RejectedRequests } from '../../metrics/rejected-requests';
 import { requestAuditFields } from '../../audit/request-audit-fields';
 import { DomainError, DomainErrorCode } from '../domain-error';
 import { RequestValidationError } from '../validation/request-validation.error';
@@ -9,6 +10,8 @@ import { PROBLEM_CONTENT_TYPE, ProblemDocument } from './problem-document';
 
 const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   unauthenticated: 401,
+  'identity-provider-unavailable': 503,
+  'rate-limited': 429,
   'job-not-found': 404,
   'job-conflict': 409,
   'idempotency-key-reused': 422,
@@ -20,20 +23,30 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   'invalid-cursor': 400,
 };
 
-const problemType = (code: string) => `urn:genesyscloud-export-server:problem:${code}`;
+const PROBLEM_TYPE_PREFIX = 'urn:genesyscloud-export-server:problem:';
+const problemType = (code: string) => `${PROBLEM_TYPE_PREFIX}${code}`;
 
 /**
  * Turns every error, including unknown routes and body-parser failures, into an RFC 9457 problem
  * document. Unexpected errors are logged here and reach the client only as a generic 500.
  */
-/** Rejections the audit trail records (the issue's list: who was refused what, and why). */
-const AUDITED_REJECTIONS = new Set([401, 403, 404, 409, 410, 422, 429]);
+/** Rejections the audit trail records: who was refused what about which job, and why. */
+const AUDITED_REJECTIONS = new Set([403, 404, 409, 410, 422]);
+
+/**
+ * Rejections that happen before any job is looked at (unauthenticated, rate-limited): counted and
+ * logged in aggregate instead, so a flood of them costs no database writes.
+ */
+const COUNTED_REJECTIONS = new Set([401, 429]);
 
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemDetails');
 
-  constructor(private readonly audit: AuditTrail) {}
+  constructor(
+    private readonly audit: AuditTrail,
+    private readonly rejected: RejectedRequests,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -47,7 +60,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     if (problem.status === 401)
       response.setHeader('WWW-Authenticate', 'Bearer realm="genesyscloud-export-server"');
+    if (exception instanceof DomainError && exception.retryAfterSeconds !== undefined)
+      response.setHeader('Retry-After', String(exception.retryAfterSeconds));
     if (problem.status === 503 && !response.hasHeader('Retry-After')) response.setHeader('Retry-After', '30');
+    if (COUNTED_REJECTIONS.has(problem.status)) this.rejected.count(problem.status, problemReason(problem));
     const send = () =>
       response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
     if (!AUDITED_REJECTIONS.has(problem.status)) {
@@ -110,6 +126,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     );
     return base(500, 'about:blank', 'The server failed to handle the request.');
   }
+}
+
+/** The problem type's code (`unauthenticated`, `rate-limited`), or the HTTP status for plain problems. */
+function problemReason(problem: ProblemDocument): string {
+  return problem.type.startsWith(PROBLEM_TYPE_PREFIX)
+    ? problem.type.slice(PROBLEM_TYPE_PREFIX.length)
+    : String(problem.status);
 }
 
 function httpExceptionDetail(exception: HttpException): string {
