@@ -37,6 +37,7 @@ if (reason) console.log(`skipped: live export test: ${reason}`);
         TERRAFORM_BIN: process.env.TERRAFORM_BIN ?? 'terraform',
         JOB_TIMEOUT: '20m',
         ...pass('GENESYSCLOUD_REGION'),
+        ...pass('GENESYSCLOUD_API_URL'),
         ...pass('GENESYSCLOUD_OAUTHCLIENT_ID'),
         ...pass('GENESYSCLOUD_OAUTHCLIENT_SECRET'),
         ...pass('GENESYSCLOUD_PROVIDER_VERSION'),
