@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import * as path from 'node:path';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
-import { AppConfig, InvalidConfigurationError, loadAppConfig } from './config/app-config';
+import { AppConfig, loadAppConfig, maskDatabaseUrls } from './config/app-config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 
 const EMBEDDED_POSTGRES_DIR = path.resolve('.data', 'postgres');
@@ -12,13 +12,12 @@ async function main(): Promise<void> {
   const config = loadAppConfig(process.env);
   let embedded: EmbeddedDatabase | undefined;
   if (!config.databaseUrl) {
-    embedded = await startEmbeddedPostgres(EMBEDDED_POSTGRES_DIR);
+    embedded = await startEmbeddedPostgres({ rootDir: EMBEDDED_POSTGRES_DIR, persistent: true });
     config.databaseUrl = embedded.url;
   }
   const app = await createApp(config);
   // Logged once the app's JSON logger is in place.
-  if (embedded)
-    logger.log(`DATABASE_URL is not set: using an embedded PostgreSQL in ${EMBEDDED_POSTGRES_DIR}`);
+  if (embedded) logger.log(`DATABASE_URL is not set: using an embedded PostgreSQL in ${embedded.rootDir}`);
   let stopping = false;
   const shutdown = async (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -50,6 +49,8 @@ function exposesEnvironmentCredentials(config: AppConfig): boolean {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof InvalidConfigurationError ? error.message : error);
+  // What the operator must fix, without a stack; a database URL's password never reaches the output.
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(maskDatabaseUrls(message));
   process.exit(1);
 });

@@ -34,7 +34,7 @@ export class BenchRun {
   /** DATABASE_URL when given, else a PostgreSQL of the bench's own, removed afterwards. */
   async database(): Promise<string> {
     if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
-    const embedded = await startEmbeddedPostgres(path.join(this.root, 'pg'), { persistent: false });
+    const embedded = await startEmbeddedPostgres({ rootDir: path.join(this.root, 'pg'), persistent: false });
     this.onCleanUp(() => embedded.stop());
     return embedded.url;
   }

@@ -274,6 +274,11 @@ const CONFIG_VARIABLES: readonly (keyof EnvironmentVariables)[] = [
   'POLL_RATE_LIMIT_PER_MINUTE',
 ];
 
+/** `scheme://user:password@host` becomes `scheme://user:***@host` wherever it appears in `text`. */
+export function maskDatabaseUrls(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@]*@/gi, '$1***@');
+}
+
 export class InvalidConfigurationError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
@@ -307,7 +312,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
     throw new InvalidConfigurationError(
       errors.map((e) => {
         const messages = Object.values(e.constraints ?? {});
-        return `${e.property}=${JSON.stringify(raw[e.property])}: ${messages.join('; ')}`;
+        return `${e.property}=${maskDatabaseUrls(JSON.stringify(raw[e.property]))}: ${messages.join('; ')}`;
       }),
     );
   }

@@ -13,7 +13,7 @@ export default async function globalSetup(): Promise<void> {
     return;
   }
   const root = await mkdtemp(path.join(os.tmpdir(), 'export-server-test-pg-'));
-  const database = await startEmbeddedPostgres(root, { persistent: false });
+  const database = await startEmbeddedPostgres({ rootDir: root, persistent: false });
   process.env.TEST_POSTGRES_URL = database.url;
   (globalThis as { embeddedPostgres?: typeof database }).embeddedPostgres = database;
 }
