@@ -135,6 +135,7 @@ describe('embedded PostgreSQL', () => {
 
   it('reports a PostgreSQL that cannot start as one line naming its reason and DATABASE_URL', async () => {
     const installationDir = await mkdtemp(path.join(SHARED_TMP, 'export-server-broken-pg-'));
+    const reachableDir = await mkdtemp(path.join(SHARED_TMP, 'export-server-reachable-'));
     const rootDir = path.join(installationDir, 'root');
     try {
       await mkdir(path.join(installationDir, 'bin'));
@@ -144,7 +145,12 @@ describe('embedded PostgreSQL', () => {
         '#!/bin/sh\necho "initdb: error: could not create directory: No space left on device" >&2\nexit 1\n',
       );
       await chmod(initdb, 0o755);
-      const failure = await startEmbeddedPostgres({ rootDir, persistent: false, installationDir }).then(
+      const failure = await startEmbeddedPostgres({
+        rootDir,
+        persistent: false,
+        installationDir,
+        reachableDir,
+      }).then(
         () => undefined,
         (error: unknown) => error,
       );
@@ -155,6 +161,7 @@ describe('embedded PostgreSQL', () => {
       expect(message).toMatch(/Set DATABASE_URL/);
     } finally {
       await rm(installationDir, { recursive: true, force: true });
+      await rm(reachableDir, { recursive: true, force: true });
     }
   });
 
