@@ -90,7 +90,7 @@ async function start(options: EmbeddedPostgresOptions): Promise<EmbeddedDatabase
     if (!reachable(owner, installationDir, 'bin/postgres')) {
       installationDir = await copyInstallation(installationDir, reachableDir);
     }
-    await mkdir(rootDir, { recursive: true, mode: 0o700 });
+    await makePrivateDir(rootDir);
     // The postgres user only needs to pass through; the password file stays root's own.
     await chmod(rootDir, 0o711);
     if (!reachable(owner, rootDir)) {
@@ -100,7 +100,7 @@ async function start(options: EmbeddedPostgresOptions): Promise<EmbeddedDatabase
       await chmod(rootDir, 0o711);
     }
   } else {
-    await mkdir(rootDir, { recursive: true, mode: 0o700 });
+    await makePrivateDir(rootDir);
   }
   const dataDir = path.join(rootDir, 'data');
   const password = await readOrCreatePassword(path.join(rootDir, 'password'));
@@ -124,6 +124,12 @@ async function start(options: EmbeddedPostgresOptions): Promise<EmbeddedDatabase
     throw error;
   }
   return { url, rootDir, stop };
+}
+
+/** `dir` as 0700 when it is new; its missing parents get the usual mode, so others can pass through them. */
+async function makePrivateDir(dir: string): Promise<void> {
+  await mkdir(path.dirname(dir), { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
 }
 
 /** The platform package (an optional dependency) holds bin/, lib/ and share/ next to its dist/ folder. */
