@@ -17,6 +17,8 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
     bufferLogs: true,
+    // Start-up errors reach the caller (main.ts prints them as one line) instead of exiting here.
+    abortOnError: false,
   });
   app.useLogger(app.get(Logger));
   app.use(requireJsonBody);

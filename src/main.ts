@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import * as path from 'node:path';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory';
-import { AppConfig, loadAppConfig, maskDatabaseUrls } from './config/app-config';
+import { AppConfig, GENESYS_REGION_MISSING, loadAppConfig, maskDatabaseUrls } from './config/app-config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-postgres';
 
 const EMBEDDED_POSTGRES_DIR = path.resolve('.data', 'postgres');
@@ -31,6 +31,7 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', (signal) => void shutdown(signal));
   process.once('SIGTERM', (signal) => void shutdown(signal));
+  if (!config.genesys.region) logger.warn(GENESYS_REGION_MISSING);
   if (exposesEnvironmentCredentials(config)) {
     logger.warn(
       `Listening on ${config.host} with the server's own Genesys Cloud credentials: anyone who can reach ` +

@@ -11,6 +11,7 @@ export type DomainErrorCode =
   | 'idempotency-key-reused'
   | 'invalid-idempotency-key'
   | 'shutting-down'
+  | 'exporter-unavailable'
   | 'job-expired'
   | 'job-has-no-results'
   | 'download-not-available'

@@ -274,6 +274,11 @@ const CONFIG_VARIABLES: readonly (keyof EnvironmentVariables)[] = [
   'POLL_RATE_LIMIT_PER_MINUTE',
 ];
 
+/** Logged at start and shown by /health/ready when the region is missing. */
+export const GENESYS_REGION_MISSING =
+  'GENESYSCLOUD_REGION is not set: exports with a bearer token cannot run (the provider needs the region). ' +
+  'Set GENESYSCLOUD_REGION, e.g. us-east-1.';
+
 /** `scheme://user:password@host` becomes `scheme://user:***@host` wherever it appears in `text`. */
 export function maskDatabaseUrls(text: string): string {
   return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@]*@/gi, '$1***@');

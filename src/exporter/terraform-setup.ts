@@ -15,6 +15,7 @@ import {
   describeUnrunnableTerraform,
   TerraformSettings,
 } from './terraform-environment';
+import { summariseTerraformError } from './terraform-diagnostics';
 import { buildProviderRequirement } from './terraform-workspace';
 import { compareProviderSchema } from './provider-schema-drift';
 
@@ -22,10 +23,14 @@ export interface ExporterReadiness {
   state: 'checking' | 'ready' | 'unavailable';
   terraformVersion?: string;
   providerVersionConstraint: string;
+  /** Why the exporter is unavailable, and what to do about it. */
   detail?: string;
   /** How the installed provider's genesyscloud_tf_export differs from this server's attribute table. */
   schemaDrift?: string[];
 }
+
+/** Set-up failed in a way the operator must fix; the message names the cause and the fix. */
+class ExporterSetupError extends Error {}
 
 const LOCK_FILE = '.terraform.lock.hcl';
 const SETUP_TIMEOUT_MS = 10 * 60_000;
@@ -99,7 +104,13 @@ export class TerraformSetup implements OnApplicationBootstrap, BeforeApplication
         path.join(this.templateDirectory, 'main.tf.json'),
         JSON.stringify({ terraform: buildProviderRequirement(this.config.providerVersion) }, null, 2),
       );
-      await this.run(['init', '-input=false', '-no-color']);
+      await this.run(['init', '-input=false', '-no-color']).catch((error: unknown) => {
+        if (!(error instanceof ExporterSetupError)) throw error;
+        throw new ExporterSetupError(
+          `${error.message.replace(/\.$/, '')}. Let this server reach the provider registry, or point TF_CLI_CONFIG_FILE at a ` +
+            'provider mirror (README: Running real exports), then restart it.',
+        );
+      });
       const schemaDrift = await this.checkProviderSchema();
       this.status = { ...this.status, state: 'ready', schemaDrift };
       this.logger.log(`Terraform ${terraformVersion} ready; provider cached in ${this.pluginCacheDir}`);
@@ -146,14 +157,16 @@ export class TerraformSetup implements OnApplicationBootstrap, BeforeApplication
       onStdoutLine: (line) => output.push(line),
     }).catch((error: unknown) => {
       if (error instanceof ExecutableNotRunnableError) {
-        throw new Error(describeUnrunnableTerraform(error.command, error.code));
+        throw new ExporterSetupError(describeUnrunnableTerraform(error.command, error.code));
       }
       throw error;
     });
     if (result.exitCode !== 0) {
-      throw new Error(
-        `terraform ${args[0]} failed: ${result.stderrTail.trim() || output.slice(-5).join('\n')}`,
-      );
+      const stderr = result.stderrTail.trim();
+      const cause =
+        summariseTerraformError(stderr) ??
+        (stderr.split('\n').at(-1) || output.slice(-1)[0] || `exit code ${result.exitCode}`);
+      throw new ExporterSetupError(`terraform ${args[0]} failed: ${cause}`);
     }
     return output.join('\n');
   }

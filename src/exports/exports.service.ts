@@ -80,6 +80,11 @@ export class ExportsService {
     if (!this.runner.acceptingJobs) {
       throw new DomainError('shutting-down', 'The server is shutting down and accepts no new exports; try again shortly.');
     }
+    const exporter = this.setup.readiness();
+    if (exporter.state === 'unavailable') {
+      // Known to fail: say why now instead of accepting a job that fails a moment later.
+      throw new DomainError('exporter-unavailable', `The exporter is unavailable: ${exporter.detail}`);
+    }
     const unsupported = this.setup.unsupportedAttributes(Object.keys(parameters));
     if (unsupported.length > 0) {
       throw new RequestValidationError(

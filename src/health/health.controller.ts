@@ -1,7 +1,17 @@
 import { SkipRateLimit } from '../rate-limit/rate-limits';
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckResult,
+  HealthCheckService,
+  HealthIndicatorResult,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
+import { AppConfig, GENESYS_REGION_MISSING } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { ServerLifecycle } from '../lifecycle/server-lifecycle';
 import { AuthenticationHealthIndicator } from './authentication.health';
 import { ExporterHealthIndicator } from './exporter.health';
 
@@ -14,6 +24,9 @@ export class HealthController {
     private readonly database: TypeOrmHealthIndicator,
     private readonly exporter: ExporterHealthIndicator,
     private readonly authentication: AuthenticationHealthIndicator,
+    private readonly indicator: HealthIndicatorService,
+    private readonly lifecycle: ServerLifecycle,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -39,15 +52,33 @@ export class HealthController {
   @ApiOperation({
     summary:
       'Readiness: 200 when the database answers, the exporter is set up and Genesys Cloud has not refused ' +
-      "the server's client credentials; 503 otherwise. Also says whether bearer tokens are verified",
+      "the server's client credentials; 503 otherwise and while the server drains on shutdown. Also says " +
+      'whether bearer tokens are verified',
   })
   ready(): Promise<HealthCheckResult> {
     return this.health.check([
+      () => this.serving(),
       () => this.pingDatabase(),
       () => this.exporter.check(),
       () => this.authentication.tokens(),
       () => this.authentication.serverCredentials(),
+      () => this.genesysSettings(),
     ]);
+  }
+
+  /** Down once shutdown began, so a load balancer stops sending work while running exports finish. */
+  private serving(): HealthIndicatorResult {
+    const check = this.indicator.check('server');
+    return this.lifecycle.draining ? check.down({ state: 'draining' }) : check.up({ state: 'serving' });
+  }
+
+  /** Informational: without a region, exports with a bearer token cannot authenticate. */
+  private genesysSettings(): HealthIndicatorResult {
+    const region = this.config.genesys.region ?? null;
+    return this.indicator.check('genesys').up({
+      region,
+      ...(region ? {} : { detail: GENESYS_REGION_MISSING }),
+    });
   }
 
   private pingDatabase() {

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { InvalidConfigurationError, loadAppConfig } from '../../src/config/app-config';
+import { InvalidConfigurationError, loadAppConfig, maskDatabaseUrls } from '../../src/config/app-config';
 
 describe('loadAppConfig', () => {
   it('applies the documented defaults', () => {
@@ -90,5 +90,16 @@ describe('loadAppConfig', () => {
     } catch (error) {
       expect((error as InvalidConfigurationError).problems).toHaveLength(2);
     }
+  });
+});
+
+describe('maskDatabaseUrls', () => {
+  it.each([
+    ['postgres://exports:s3cret@db:5432/exports', 'postgres://exports:***@db:5432/exports'],
+    ['failed: postgresql://u:p%40ss@h/db (timeout)', 'failed: postgresql://u:***@h/db (timeout)'],
+    ['postgres://nobody@h/db', 'postgres://nobody@h/db'],
+    ['no url here', 'no url here'],
+  ])('%s -> %s', (text, masked) => {
+    expect(maskDatabaseUrls(text)).toBe(masked);
   });
 });

@@ -17,6 +17,7 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   'idempotency-key-reused': 422,
   'invalid-idempotency-key': 400,
   'shutting-down': 503,
+  'exporter-unavailable': 503,
   'job-expired': 410,
   'job-has-no-results': 409,
   'download-not-available': 404,
