@@ -147,21 +147,6 @@ describe('OpenTofu as TERRAFORM_BIN', () => {
   });
 });
 
-describe('an unusable TERRAFORM_BIN', () => {
-  it('fails jobs with an error that says what is wrong and how to fix it', async () => {
-    const t = await startTestApp({ env: { ...ENV_CREDENTIALS, TERRAFORM_BIN: '/nonexistent/terraform' } });
-    try {
-      const id = (await t.http.post('/api/v1/exports').send(QUICK)).body.job_id;
-      const job = await waitForJob(t.http, id);
-      expect(job.status).toBe('failed');
-      expect(job.error).toMatch(/TERRAFORM_BIN "\/nonexistent\/terraform" could not be run \(ENOENT\)/);
-      expect(job.error).toMatch(/set TERRAFORM_BIN/);
-    } finally {
-      await t.dispose();
-    }
-  });
-});
-
 describe('two servers sharing one database', () => {
   it("a server starting up leaves the other's running job alone; a cancel through it stops the job where it runs", async () => {
     const runner = await startTestApp({ env: ENV_CREDENTIALS });
