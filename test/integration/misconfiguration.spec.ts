@@ -43,7 +43,7 @@ describe('an exporter known to be unavailable', () => {
       expect(res.body.type).toBe('urn:genesyscloud-export-server:problem:exporter-unavailable');
       expect(res.body.detail).toMatch(/TERRAFORM_BIN "\/nonexistent\/terraform" could not be run/);
       expect(res.body.detail).toMatch(/set TERRAFORM_BIN to the full path/);
-      expect((await t.http.get('/api/v1/exports')).body.total).toBe(0);
+      expect((await t.http.get('/api/v1/exports')).body.jobs).toEqual([]);
     } finally {
       await t.dispose();
     }
