@@ -33,16 +33,19 @@ describe('metrics and request ids (real HTTP and PostgreSQL)', () => {
 
       // Different parameters each: an identical unfinished job would be refused (409).
       const resourceTypes = ['genesyscloud_user', 'genesyscloud_group', 'genesyscloud_team'];
+      const ids: string[] = [];
       for (const type of resourceTypes) {
-        expect((await t.http.post('/api/v1/exports').send({ include_filter_resources: [type] })).status).toBe(
-          202,
-        );
+        const res = await t.http.post('/api/v1/exports').send({ include_filter_resources: [type] });
+        expect(res.status).toBe(202);
+        ids.push(res.body.job_id as string);
       }
       const after = await scrape();
       // The jobs may be in any state by now; together they are the ones created.
       const counts = JOB_STATUSES.map((status) => sample(after, `export_jobs{status="${status}"}`));
       expect(counts).not.toContain(undefined);
       expect(counts.reduce((sum: number, count) => sum + (count ?? 0), 0)).toBe(resourceTypes.length);
+      // Finished before the next test compares a scrape with the table, so no job changes in between.
+      for (const id of ids) await waitForJob(t.http, id);
     });
 
     it('keeps counts that follow every change of state, so a scrape never counts the table', async () => {
