@@ -5,6 +5,7 @@ import { AddJobServer1763730000000 } from './1763730000000-add-job-server';
 import { IndexJobEventsTime1796121871474 } from './1796121871474-index-job-events-time';
 import { JobListIndexAndStatusCounts1796123597732 } from './1796123597732-job-list-index-and-status-counts';
 import { AddJobOwnerIdentity1796125979863 } from './1796125979863-add-job-owner-identity';
+import { AddJobLease1796130000000 } from './1796130000000-add-job-lease';
 
 /** Every migration, oldest first. Listed explicitly so the app, the CLI and tests load the same set. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   IndexJobEventsTime1796121871474,
   JobListIndexAndStatusCounts1796123597732,
   AddJobOwnerIdentity1796125979863,
+  AddJobLease1796130000000,
 ];

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { DomainError } from '../common/domain-error';
+import { environmentCredentials } from '../credentials/held-credentials';
 import { ServerSecrets } from '../database/server-secrets';
 import { Caller, Principal, SERVICE_PRINCIPAL } from './caller';
 import { ServerCredentialsCheck } from './server-credentials-check';
@@ -111,8 +112,6 @@ export class CallerResolver implements OnModuleInit, OnApplicationBootstrap {
 
   /** The server's own credentials, for jobs created with them (they are never stored with the job). */
   environmentCredentials(): Caller['credentials'] | null {
-    const { region, oauthClientId, oauthClientSecret } = this.config.genesys;
-    if (!oauthClientId || !oauthClientSecret || !region) return null;
-    return { kind: 'client_credentials', clientId: oauthClientId, clientSecret: oauthClientSecret, region };
+    return environmentCredentials(this.config.genesys);
   }
 }

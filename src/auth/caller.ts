@@ -1,5 +1,5 @@
 import { CredentialSource, OwnerKind } from '../jobs/export-job';
-import { ExporterCredentials } from '../exporter/exporter-credentials';
+import { ExporterCredentials } from '../credentials/exporter-credentials';
 
 /**
  * Who is calling, as jobs and the audit trail record it; never a credential.

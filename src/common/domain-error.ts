@@ -15,7 +15,9 @@ export type DomainErrorCode =
   | 'job-expired'
   | 'job-has-no-results'
   | 'download-not-available'
-  | 'invalid-cursor';
+  | 'invalid-cursor'
+  | 'job-files-unavailable'
+  | 'too-many-follow-streams';
 
 export class DomainError extends Error {
   constructor(

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import * as os from 'node:os';
+import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import {
@@ -29,12 +28,16 @@ export interface AppConfig {
   databaseUrl?: string;
   exportBaseDir: string;
   /**
-   * This server's identity among servers sharing the database: its host and export folder (the
-   * folder holds its jobs' files, so one server per folder). Stable across restarts.
+   * This server process's identity among servers sharing the database: new at every start, so a
+   * restarted or replaced server never mistakes the jobs of its predecessor for its own.
    */
   serverId: string;
   maxConcurrentJobs: number;
   jobTimeoutMs: number;
+  /** How long a job's lease lasts without renewal; a dead server's jobs fail within it (plus a sweep). */
+  jobLeaseMs: number;
+  /** Follow streams (`logs?follow=true`) one principal may hold open at once on this server. */
+  maxFollowStreams: number;
   /** How long a stopped exporter gets between SIGINT and SIGKILL. */
   stopGraceMs: number;
   terraformBin: string;
@@ -126,8 +129,18 @@ class EnvironmentVariables {
   JOB_TIMEOUT = '30m';
 
   @IsOptional()
+  @Matches(DURATION, { message: 'JOB_LEASE must be a duration such as 30s' })
+  JOB_LEASE = '30s';
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  MAX_FOLLOW_STREAMS = 10;
+
+  @IsOptional()
   @Matches(DURATION, { message: 'EXPORTER_STOP_GRACE must be a duration such as 10s' })
-  EXPORTER_STOP_GRACE = '10s';
+  EXPORTER_STOP_GRACE = '5s';
 
   @IsOptional()
   @IsString()
@@ -195,7 +208,7 @@ class EnvironmentVariables {
 
   @IsOptional()
   @Matches(DURATION, { message: 'SHUTDOWN_GRACE must be a duration such as 30s' })
-  SHUTDOWN_GRACE = '30s';
+  SHUTDOWN_GRACE = '15s';
 
   @IsOptional()
   @Matches(DURATION, { message: 'JOB_RETENTION must be a duration such as 7d or 12h' })
@@ -249,6 +262,8 @@ const CONFIG_VARIABLES: readonly (keyof EnvironmentVariables)[] = [
   'EXPORT_BASE_DIR',
   'MAX_CONCURRENT_JOBS',
   'JOB_TIMEOUT',
+  'JOB_LEASE',
+  'MAX_FOLLOW_STREAMS',
   'EXPORTER_STOP_GRACE',
   'TERRAFORM_BIN',
   'GENESYSCLOUD_PROVIDER_VERSION',
@@ -294,6 +309,7 @@ export class InvalidConfigurationError extends Error {
 const INTEGER_VARIABLES = new Set([
   'PORT',
   'MAX_CONCURRENT_JOBS',
+  'MAX_FOLLOW_STREAMS',
   'RATE_LIMIT_PER_MINUTE',
   'CREATE_RATE_LIMIT_PER_MINUTE',
   'ZIP_LEVEL',
@@ -326,12 +342,11 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
     host: vars.HOST,
     databaseUrl: vars.DATABASE_URL,
     exportBaseDir: path.resolve(vars.EXPORT_BASE_DIR),
-    serverId: createHash('sha256')
-      .update(`${os.hostname()}\0${path.resolve(vars.EXPORT_BASE_DIR)}`)
-      .digest('hex')
-      .slice(0, 32),
+    serverId: randomUUID(),
     maxConcurrentJobs: vars.MAX_CONCURRENT_JOBS,
     jobTimeoutMs: ms(vars.JOB_TIMEOUT as StringValue),
+    jobLeaseMs: ms(vars.JOB_LEASE as StringValue),
+    maxFollowStreams: vars.MAX_FOLLOW_STREAMS,
     stopGraceMs: ms(vars.EXPORTER_STOP_GRACE as StringValue),
     terraformBin: vars.TERRAFORM_BIN,
     providerVersion: vars.GENESYSCLOUD_PROVIDER_VERSION,

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { ExportParameters } from '../exports/export-parameters';
+import { ExportParameters } from '../export-parameters/export-parameters';
 
 /** The provider's file names (reference §2). */
 const SINGLE_FILE = { json: 'genesyscloud.tf.json', hcl: 'genesyscloud.tf' };

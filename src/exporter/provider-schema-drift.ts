@@ -1,4 +1,4 @@
-import { ExportParameters } from '../exports/export-parameters';
+import { ExportParameters } from '../export-parameters/export-parameters';
 
 /**
  * The cty types (as `terraform providers schema -json` prints them) of the genesyscloud_tf_export

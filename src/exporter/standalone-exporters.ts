@@ -1,4 +1,4 @@
-import { ExportParameters } from '../exports/export-parameters';
+import { ExportParameters } from '../export-parameters/export-parameters';
 
 /**
  * Resource types whose exporter the provider (v1.84.1, util/feature_toggles) skips unless an

@@ -10,6 +10,11 @@ export interface SupervisedRun {
   signal: AbortSignal;
   stopGraceMs: number;
   onStdoutLine?: (line: string) => void;
+  /**
+   * Each line of stderr. Returning true means the line was consumed (a log line): it is left out of
+   * `stderrTail`, which is kept for error messages.
+   */
+  onStderrLine?: (line: string) => boolean;
   /** Called once the process exists, with its pid (which is also its process group id). */
   onSpawn?: (pid: number) => void;
 }
@@ -22,7 +27,10 @@ export interface SupervisedResult {
   stopped: boolean;
 }
 
-/** The executable could not be started at all (missing, not executable). */
+/**
+ * The executable could not be started: missing or not executable, or the system is out of
+ * resources for a new process (EMFILE, ENFILE, EAGAIN, ENOMEM).
+ */
 export class ExecutableNotRunnableError extends Error {
   constructor(
     readonly command: string,
@@ -41,13 +49,40 @@ const STDERR_TAIL_BYTES = 8192;
  */
 export function runSupervised(run: SupervisedRun): Promise<SupervisedResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(run.command, run.args, {
-      cwd: run.cwd,
-      env: run.env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    if (child.pid !== undefined) run.onSpawn?.(child.pid);
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(run.command, run.args, {
+        cwd: run.cwd,
+        env: run.env,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    } catch (error) {
+      // Out of descriptors, spawn can throw before a process object exists.
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      reject(new ExecutableNotRunnableError(run.command, code));
+      return;
+    }
+    const { stdout, stderr } = child;
+    if (child.pid === undefined || !stdout || !stderr) {
+      // Nothing started (ENOENT, EACCES, EMFILE...): the 'error' event, due next, says why.
+      child.once('error', (error: NodeJS.ErrnoException) =>
+        reject(new ExecutableNotRunnableError(run.command, error.code ?? error.message)),
+      );
+      return;
+    }
+    try {
+      run.onSpawn?.(child.pid);
+    } catch (error) {
+      // The caller could not record the process (e.g. a full disk): stop it rather than lose track.
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      reject(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
     let stderrTail = '';
     let stopped = false;
     let killTimer: NodeJS.Timeout | undefined;
@@ -65,18 +100,19 @@ export function runSupervised(run: SupervisedRun): Promise<SupervisedResult> {
       killTimer = setTimeout(killGroup, run.stopGraceMs);
     };
 
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
+    // A pipe error (the child's end closed oddly) ends the stream; it must not reach the process.
+    stdout.on('error', () => undefined);
+    stderr.on('error', () => undefined);
+    readline.createInterface({ input: stderr, crlfDelay: Infinity }).on('line', (line) => {
+      if (run.onStderrLine?.(line)) return;
+      stderrTail = (stderrTail + line + '\n').slice(-STDERR_TAIL_BYTES);
     });
-    const lines = readline.createInterface({ input: child.stdout, crlfDelay: Infinity });
-    lines.on('line', (line) => run.onStdoutLine?.(line));
+    readline
+      .createInterface({ input: stdout, crlfDelay: Infinity })
+      .on('line', (line) => run.onStdoutLine?.(line));
 
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      run.signal.removeEventListener('abort', stop);
-      if (child.pid === undefined)
-        reject(new ExecutableNotRunnableError(run.command, error.code ?? error.message));
-    });
+    // After a successful spawn, errors are about signalling the child; 'close' still comes.
+    child.on('error', () => undefined);
     child.once('exit', () => {
       // Terraform has exited; its provider must not linger as an orphan.
       killGroup();

@@ -1,4 +1,4 @@
-import { ExporterCredentials } from './exporter-credentials';
+import { ExporterCredentials } from '../credentials/exporter-credentials';
 
 export interface TerraformSettings {
   /** The server's environment; only PATH and HOME are taken from it. */
@@ -9,7 +9,6 @@ export interface TerraformSettings {
 
 export interface TerraformEnvironmentInput extends TerraformSettings {
   credentials: ExporterCredentials;
-  logFile: string;
   /** Provider feature toggles this job needs (environment variables the provider only tests for). */
   featureToggles?: string[];
 }
@@ -28,12 +27,15 @@ export function baseTerraformEnvironment(settings: TerraformSettings): NodeJS.Pr
   return env;
 }
 
-/** An export's environment: the base, the provider log settings and this job's credentials only. */
+/**
+ * An export's environment: the base, the provider log settings and this job's credentials only.
+ * No TF_LOG_PATH: the provider log comes on Terraform's stderr, so it is scrubbed in memory before
+ * anything of it is written (a log file would hold the provider's raw lines, credentials included).
+ */
 export function buildTerraformEnvironment(input: TerraformEnvironmentInput): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...baseTerraformEnvironment(input),
     TF_LOG_PROVIDER: 'INFO',
-    TF_LOG_PATH: input.logFile,
     GENESYSCLOUD_REGION: input.credentials.region,
   };
   for (const name of input.featureToggles ?? []) env[name] = 'true';
@@ -46,8 +48,23 @@ export function buildTerraformEnvironment(input: TerraformEnvironmentInput): Nod
   return env;
 }
 
+/** Spawn errors that say the system is short of resources, not that Terraform is missing. */
+const RESOURCE_SHORTAGE: Record<string, string> = {
+  EMFILE: 'too many open files in the server process',
+  ENFILE: 'too many open files on the system',
+  EAGAIN: 'no more processes can be started now',
+  ENOMEM: 'not enough memory',
+};
+
 /** What to tell an operator when TERRAFORM_BIN cannot be started at all. */
 export function describeUnrunnableTerraform(command: string, code: string): string {
+  const shortage = RESOURCE_SHORTAGE[code];
+  if (shortage) {
+    return (
+      `Terraform could not be started: the server is out of resources (${code}: ${shortage}). ` +
+      'Nothing was exported; submit the export again once the server is less busy.'
+    );
+  }
   return (
     `TERRAFORM_BIN "${command}" could not be run (${code}). Install Terraform or OpenTofu on this ` +
     'server and put it on PATH, or set TERRAFORM_BIN to the full path of the executable.'

@@ -1,22 +1,20 @@
-import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { TerraformSetup } from './terraform-setup';
-import { ExportParameters } from '../exports/export-parameters';
-import { ExporterCredentials, secretValues } from './exporter-credentials';
+import { exportDirectoryOf, ExportParameters } from '../export-parameters/export-parameters';
+import { ExporterCredentials, secretValues } from '../credentials/exporter-credentials';
 import { createScrubber } from './log-scrubber';
 import { ExecutableNotRunnableError, runSupervised, SupervisedResult } from './supervised-process';
 import { buildTerraformEnvironment, describeUnrunnableTerraform } from './terraform-environment';
 import { describeDiagnostic, parseDiagnosticLine, TerraformDiagnostic } from './terraform-diagnostics';
 import { buildWorkspaceConfig } from './terraform-workspace';
 import { findExportConfigProblem } from './export-config-check';
-import { exportDirectoryOf } from '../exports/export-parameters';
 import { standaloneExporterToggles } from './standalone-exporters';
 import { killLeftoverExporter } from './leftover-processes';
-import { LogTail } from './log-tail';
+import { readRunRecord, RunRecord, thisServerRecord, writeRunRecord } from './run-record';
 
 export interface ExporterRun {
   parameters: ExportParameters;
@@ -37,9 +35,8 @@ export type ExporterResult =
   | { status: 'failed'; error: string; notRunnable?: boolean }
   | { status: 'stopped' };
 
-const LOG_FILE = 'terraform.log';
-/** Records the running Terraform's process group, so a restarted server can kill what a crash left. */
-const PROCESS_GROUP_FILE = 'terraform.pgid';
+/** hclog's line start (`2026-11-21T05:00:00.123Z [INFO]  ...`): Terraform's and the provider's log. */
+const LOG_LINE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\S*\s+\[(TRACE|DEBUG|INFO|WARN|ERROR)\]/;
 
 /** Runs one genesyscloud_tf_export through Terraform: init, then apply, in a workspace of its own. */
 @Injectable()
@@ -61,35 +58,30 @@ export class TerraformExporter {
       { mode: 0o600 },
     );
     await this.setup.seedWorkspace(run.workspaceDirectory);
-    const logFile = path.join(run.workspaceDirectory, LOG_FILE);
+    const record: RunRecord = thisServerRecord(this.config.serverId);
+    writeRunRecord(run.workspaceDirectory, record);
     const env = buildTerraformEnvironment({
       ...this.setup.settings(),
       credentials: run.credentials,
-      logFile,
       featureToggles: standaloneExporterToggles(run.parameters),
     });
     const scrub = createScrubber(secretValues(run.credentials));
     const log = (line: string) => run.onLogLine?.(scrub(line));
-    const tail = new LogTail(logFile, log);
-    tail.start();
-    try {
-      const result = await this.initAndApply(run, env, log);
-      // Errors and warnings quote Terraform's own output, which may echo a credential back.
-      if (result.status === 'failed') return { ...result, error: scrub(result.error) };
-      if (result.status === 'succeeded') return { ...result, warnings: result.warnings.map(scrub) };
-      return result;
-    } finally {
-      await tail.stop();
-    }
+    const result = await this.initAndApply(run, env, log, record);
+    // Errors and warnings quote Terraform's own output, which may echo a credential back.
+    if (result.status === 'failed') return { ...result, error: scrub(result.error) };
+    if (result.status === 'succeeded') return { ...result, warnings: result.warnings.map(scrub) };
+    return result;
   }
 
   private async initAndApply(
     run: ExporterRun,
     env: NodeJS.ProcessEnv,
     log: (line: string) => void,
+    record: RunRecord,
   ): Promise<ExporterResult> {
     // init's own output goes into the job's log: it shows where the provider came from.
-    const init = await this.terraform(run, env, ['init', '-input=false', '-no-color'], log);
+    const init = await this.terraform(run, env, record, ['init', '-input=false', '-no-color'], log, log);
     if ('error' in init) return { status: 'failed', ...init };
     if (init.result.stopped) return { status: 'stopped' };
     if (init.result.exitCode !== 0) {
@@ -100,11 +92,13 @@ export class TerraformExporter {
     const apply = await this.terraform(
       run,
       env,
+      record,
       ['apply', '-auto-approve', '-input=false', '-no-color', '-json'],
       (line) => {
         const diagnostic = parseDiagnosticLine(line);
         if (diagnostic) diagnostics.push(diagnostic);
       },
+      log,
     );
     if ('error' in apply) return { status: 'failed', ...apply };
     if (apply.result.stopped) return { status: 'stopped' };
@@ -130,11 +124,17 @@ export class TerraformExporter {
     return { status: 'failed', error };
   }
 
+  /**
+   * One Terraform command. Its stderr carries Terraform's and the provider's log (hclog lines, sent
+   * to `log` scrubbed) and, apart from those, Terraform's own error output (kept for messages).
+   */
   private async terraform(
     run: ExporterRun,
     env: NodeJS.ProcessEnv,
+    record: RunRecord,
     args: string[],
-    onStdoutLine?: (line: string) => void,
+    onStdoutLine: (line: string) => void,
+    log: (line: string) => void,
   ): Promise<{ result: SupervisedResult } | { error: string; notRunnable: true }> {
     try {
       const result = await runSupervised({
@@ -145,7 +145,11 @@ export class TerraformExporter {
         signal: run.signal,
         stopGraceMs: this.config.stopGraceMs,
         onStdoutLine,
-        onSpawn: (pid) => writeFileSync(path.join(run.workspaceDirectory, PROCESS_GROUP_FILE), String(pid)),
+        onStderrLine: (line) => {
+          log(line);
+          return LOG_LINE.test(line);
+        },
+        onSpawn: (pid) => writeRunRecord(run.workspaceDirectory, { ...record, processGroup: pid }),
       });
       return { result };
     } catch (error) {
@@ -159,17 +163,12 @@ export class TerraformExporter {
 }
 
 /**
- * After a crash: kills the exporter processes a dead server left in `workspaceDirectory`, if any.
- * Returns how many there were.
+ * Kills the exporter processes a run left in `workspaceDirectory` on this host, if any (its server
+ * died, or its job was failed by the sweep). Returns how many there were.
  */
 export function killLeftoverExporterIn(workspaceDirectory: string): number {
-  let processGroup: number;
-  try {
-    processGroup = Number(readFileSync(path.join(workspaceDirectory, PROCESS_GROUP_FILE), 'utf8'));
-  } catch {
-    return 0;
-  }
-  return Number.isInteger(processGroup) && processGroup > 1
+  const processGroup = readRunRecord(workspaceDirectory)?.processGroup;
+  return processGroup !== undefined && Number.isInteger(processGroup) && processGroup > 1
     ? killLeftoverExporter(processGroup, workspaceDirectory)
     : 0;
 }

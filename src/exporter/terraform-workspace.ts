@@ -1,4 +1,4 @@
-import { ExportParameters } from '../exports/export-parameters';
+import { ExportParameters } from '../export-parameters/export-parameters';
 
 /**
  * The workspace configuration in Terraform's JSON syntax. Built as data, never as HCL text, so no

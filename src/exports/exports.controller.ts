@@ -35,7 +35,7 @@ import { requestContext } from '../logging/request-id';
 import { PrincipalRateLimitGuard } from '../rate-limit/rate-limit.guards';
 import { RateLimitClass } from '../rate-limit/rate-limits';
 import { CreateExportDto } from './dto/create-export.dto';
-import { toExportParameters } from './export-parameters';
+import { toExportParameters } from './request-parameters';
 import { ExportsService } from './exports.service';
 import { jobPath, listPath, noContentOr, notModifiedSince, setJobHeaders } from './job-response';
 import {
@@ -291,14 +291,18 @@ export class ExportsController {
   })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'The log', schema: { type: 'string' } })
-  @ApiProblemResponses(400, 401, 404, 429, 503)
+  @ApiProblemResponses(400, 401, 404, 410, 429, 503)
   async log(
     @Param('id') id: string,
     @Query() query: JobLogQuery,
     @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) res: Response,
   ): Promise<StreamableFile> {
-    const { job, stream } = await this.exports.log(id, caller, query.follow);
+    // A client that goes away closes its stream: the file is closed and nothing more is done for it.
+    const gone = new AbortController();
+    res.once('close', () => gone.abort());
+    const { job, stream } = await this.exports.log(id, caller, query.follow, gone.signal);
+    res.once('close', () => stream.destroy());
     setJobHeaders(res, job);
     res.setHeader('Cache-Control', 'no-store');
     return new StreamableFile(stream, { type: 'text/plain; charset=utf-8' });

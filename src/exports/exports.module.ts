@@ -1,16 +1,30 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { ExporterModule } from '../exporter/exporter.module';
+import { ExportRunHandler } from '../exporter/export-run-handler';
 import { FilesModule } from '../files/files.module';
-import { JobsModule } from '../jobs/jobs.module';
-import { ExportJobRunner } from './export-job-runner';
+import { JobsModule, JobWorkerModule } from '../jobs/jobs.module';
+import { MetricsModule } from '../metrics/metrics.module';
+import { ExportLifecycleRecorder } from './export-lifecycle-recorder';
 import { ExportsController } from './exports.controller';
 import { ExportsService } from './exports.service';
+import { FollowStreamSlots } from './follow-stream-slots';
 
-/** The exports API and the orchestration of export jobs. */
+/** The exports API; export jobs are run by the jobs worker through the exporter's run handler. */
 @Module({
-  imports: [AuthModule, JobsModule, ExporterModule, FilesModule],
+  imports: [
+    AuthModule,
+    JobsModule,
+    FilesModule,
+    ExporterModule,
+    JobWorkerModule.register({
+      imports: [ExporterModule, AuditModule, MetricsModule],
+      handler: ExportRunHandler,
+      observer: ExportLifecycleRecorder,
+    }),
+  ],
   controllers: [ExportsController],
-  providers: [ExportsService, ExportJobRunner],
+  providers: [ExportsService, FollowStreamSlots],
 })
 export class ExportsModule {}

@@ -14,9 +14,12 @@ import { ExportFile } from '../files/export-file';
 import { followFile } from '../files/follow-file';
 import { JobFiles } from '../files/job-files';
 import { ExportJob, isFinished, JobStatus, toJobId } from '../jobs/export-job';
-import { canAccess, JobAccess, JobStore } from '../jobs/job-store';
-import { ExportJobRunner } from './export-job-runner';
-import { ExportParameters } from './export-parameters';
+import { canAccess, JobAccess, JobRepository } from '../jobs/job-repository';
+import { JobEndWatcher } from '../jobs/job-end-watcher';
+import { JobSignals } from '../jobs/job-signals';
+import { JobWorker } from '../jobs/job-worker';
+import { ExportParameters } from '../export-parameters/export-parameters';
+import { FollowStreamSlots } from './follow-stream-slots';
 import { decodeListCursor, encodeListCursor } from './list-cursor';
 
 /** Idempotency-Key: 1-255 visible ASCII characters (IETF httpapi draft: a string). */
@@ -59,8 +62,11 @@ function accessOf(caller: Caller, visibility: AppConfig['jobVisibility']): JobAc
 @Injectable()
 export class ExportsService {
   constructor(
-    private readonly store: JobStore,
-    private readonly runner: ExportJobRunner,
+    private readonly store: JobRepository,
+    private readonly runner: JobWorker,
+    private readonly signals: JobSignals,
+    private readonly jobEnds: JobEndWatcher,
+    private readonly followSlots: FollowStreamSlots,
     private readonly files: JobFiles,
     private readonly audit: AuditTrail,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -105,6 +111,7 @@ export class ExportsService {
         organizationId: principal.organizationId,
         credentialSource: caller.credentialSource,
         serverId: this.config.serverId,
+        leaseMs: this.config.jobLeaseMs,
       },
       idempotencyKey === undefined ? undefined : { key: checkedIdempotencyKey(idempotencyKey), fingerprint: fingerprint(parameters) },
     );
@@ -172,7 +179,9 @@ export class ExportsService {
     if (isFinished(job.status)) return { cancelled: false, job };
     const cancelled = await this.store.transition(job.id, ['pending', 'running'], 'cancelled');
     if (!cancelled) return { cancelled: false, job: await this.get(id, caller) }; // it finished meanwhile
+    // Here at once; on the server running it through the signal (its slow poll if that is lost).
     this.runner.cancel(job.id);
+    await this.signals.publish({ kind: 'cancelled', jobId: job.id }).catch(() => undefined);
     return { cancelled: true, job: cancelled };
   }
 
@@ -186,6 +195,7 @@ export class ExportsService {
         job_status: job.status,
       });
     }
+    await this.refuseInvisibleFiles(job);
     return { ready: true, job, files: await this.files.list(job.id) };
   }
 
@@ -196,15 +206,14 @@ export class ExportsService {
   async download(id: string, caller: Caller): Promise<{ job: ExportJob; path: string; accelRedirect?: string }> {
     const job = await this.get(id, caller);
     refuseExpired(job);
-    if (job.status !== 'completed' || !(await this.files.hasZip(job.id))) {
+    if (job.status !== 'completed') {
       throw new DomainError(
         'download-not-available',
-        job.status === 'completed'
-          ? 'The export completed but its files are no longer available.'
-          : `The export job is ${job.status}; only completed jobs have a download.`,
+        `The export job is ${job.status}; only completed jobs have a download.`,
         { job_id: job.id, job_status: job.status },
       );
     }
+    await this.refuseInvisibleFiles(job);
     const prefix = this.config.downloadAccelRedirect;
     return {
       job,
@@ -213,16 +222,50 @@ export class ExportsService {
     };
   }
 
-  /** The run's scrubbed log; with `follow`, the stream stays open until the job finishes. */
-  async log(id: string, caller: Caller, follow: boolean): Promise<{ job: ExportJob; stream: Readable }> {
+  /**
+   * A completed job's zip is there unless this server does not see the folder the job was run in
+   * (servers sharing a database but not EXPORT_BASE_DIR): say so, rather than list nothing.
+   */
+  private async refuseInvisibleFiles(job: ExportJob): Promise<void> {
+    if (await this.files.hasZip(job.id)) return;
+    throw new DomainError(
+      'job-files-unavailable',
+      `The export completed, but this server cannot see its files in its export folder (EXPORT_BASE_DIR). ` +
+        'Servers that share a database must share that folder too.',
+      { job_id: job.id, job_status: job.status },
+    );
+  }
+
+  /**
+   * The run's scrubbed log; with `follow`, the stream stays open until the job ends or `signal`
+   * aborts (the client went away). A principal holds at most MAX_FOLLOW_STREAMS follow streams here.
+   */
+  async log(
+    id: string,
+    caller: Caller,
+    follow: boolean,
+    signal: AbortSignal,
+  ): Promise<{ job: ExportJob; stream: Readable }> {
     const job = await this.get(id, caller);
     refuseExpired(job);
-    const stillWriting = async () => {
-      if (!follow) return false;
-      const current = await this.store.get(job.id);
-      return current !== null && !isFinished(current.status);
-    };
-    return { job, stream: Readable.from(followFile(this.files.logFile(job.id), stillWriting)) };
+    const file = this.files.logFile(job.id);
+    if (!follow || isFinished(job.status)) {
+      return { job, stream: Readable.from(followFile(file, { writerDone: Promise.resolve(), signal })) };
+    }
+    const release = this.followSlots.acquire(caller.principal.key);
+    if (!release) {
+      throw new DomainError(
+        'too-many-follow-streams',
+        `You already follow ${this.config.maxFollowStreams} logs on this server (MAX_FOLLOW_STREAMS); ` +
+          'close one, or read the log without follow.',
+        {},
+        5,
+      );
+    }
+    const stream = Readable.from(followFile(file, { writerDone: this.jobEnds.waitForEnd(job.id, signal), signal }));
+    stream.once('close', release);
+    signal.addEventListener('abort', release, { once: true });
+    return { job, stream };
   }
 
   /** The job's audit trail, oldest first. */

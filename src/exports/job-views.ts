@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { RecordedAuditEvent } from '../audit/audit-event';
 import { ExportFile, ExportFileType } from '../files/export-file';
 import { ExportJob, JOB_STATUSES, JobStatus, OwnerKind } from '../jobs/export-job';
-import { exportDirectoryOf, ExportParameters } from './export-parameters';
+import { exportDirectoryOf, ExportParameters } from '../export-parameters/export-parameters';
 
 /** The response shapes of the exports API, in snake_case as the specification shows. */
 

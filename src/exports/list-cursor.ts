@@ -1,5 +1,5 @@
 import { toJobId } from '../jobs/export-job';
-import { JobListPosition } from '../jobs/job-store';
+import { JobListPosition } from '../jobs/job-repository';
 
 /* A list cursor is a JobListPosition as an opaque base64url string: clients pass it back, never read it. */
 

@@ -86,8 +86,14 @@ export class JobFiles {
       name: file.name,
       size: file.size,
     }));
-    await writeZip(partial, sources, { level: this.config.zipLevel });
-    await rename(partial, target);
+    try {
+      await writeZip(partial, sources, { level: this.config.zipLevel });
+      await rename(partial, target);
+    } catch (error) {
+      // A full disk fails this job only; its half-written zip must not take the space.
+      await rm(partial, { force: true });
+      throw error;
+    }
   }
 
   async hasZip(jobId: string): Promise<boolean> {
@@ -112,15 +118,13 @@ export class JobFiles {
 
   /** Job ids that have a folder or a run directory on disk (names that are not job ids are left alone). */
   async idsOnDisk(): Promise<string[]> {
-    const names = async (dir: string) =>
-      (await readdir(dir, { withFileTypes: true }).catch(() => []))
-        .filter((entry) => entry.isDirectory() && toJobId(entry.name) === entry.name)
-        .map((entry) => entry.name);
-    const ids = [
-      ...(await names(this.config.exportBaseDir)),
-      ...(await names(path.join(this.config.exportBaseDir, RUNS_DIR))),
-    ];
+    const ids = [...(await jobIdsIn(this.config.exportBaseDir)), ...(await this.runIdsOnDisk())];
     return [...new Set(ids)];
+  }
+
+  /** Job ids that have a run directory (a workspace or a log). */
+  runIdsOnDisk(): Promise<string[]> {
+    return jobIdsIn(path.join(this.config.exportBaseDir, RUNS_DIR));
   }
 
   private runDirectory(jobId: string): string {
@@ -134,4 +138,11 @@ export class JobFiles {
     }
     return resolved;
   }
+}
+
+/** Names of the sub-folders of `dir` that are job ids (anything else is left alone). */
+async function jobIdsIn(dir: string): Promise<string[]> {
+  return (await readdir(dir, { withFileTypes: true }).catch(() => []))
+    .filter((entry) => entry.isDirectory() && toJobId(entry.name) === entry.name)
+    .map((entry) => entry.name);
 }

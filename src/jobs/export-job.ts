@@ -1,4 +1,4 @@
-import { ExportParameters } from '../exports/export-parameters';
+import { ExportParameters } from '../export-parameters/export-parameters';
 
 export const JOB_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled', 'expired'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -64,6 +64,13 @@ export interface ExportJob {
   /** The owner's Genesys Cloud organization; null for unverified tokens and the service. */
   organizationId: string | null;
   credentialSource: CredentialSource;
+  /** The server process holding the job: its creator while pending, its runner once claimed. */
+  serverId: string | null;
+  /**
+   * Until when the holding server vouches for the job: set for running jobs and for pending ones
+   * whose bearer token lives only in their creator's memory; null otherwise.
+   */
+  leaseExpiresAt: Date | null;
   error: string | null;
   outcome: ExportOutcome | null;
   createdAt: Date;

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { FINISHED_STATUSES, JOB_STATUSES } from '../jobs/export-job';
-import { JobStore } from '../jobs/job-store';
+import { JobRepository } from '../jobs/job-repository';
 
 /** How a job ended: one of its finished states. */
 export type JobOutcome = 'completed' | 'failed' | 'cancelled';
@@ -20,7 +20,7 @@ export class ExportMetrics {
   private readonly jobDuration: Histogram<'outcome'>;
   private readonly exporterFailures: Counter<'reason'>;
 
-  constructor(registry: Registry, store: JobStore) {
+  constructor(registry: Registry, store: JobRepository) {
     const logger = this.logger;
     new Gauge({
       name: 'export_jobs',

@@ -4,7 +4,9 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { JobFiles } from '../files/job-files';
 import { FINISHED_STATUSES } from '../jobs/export-job';
-import { JobStore } from '../jobs/job-store';
+import { DatabaseLocks } from '../jobs/database-locks';
+import { IdempotencyKeyRepository } from '../jobs/idempotency-keys';
+import { JobRepository } from '../jobs/job-repository';
 import { AuditTrail } from '../audit/audit-trail';
 
 export interface CleanupReport {
@@ -26,7 +28,9 @@ export class RetentionService implements OnModuleInit {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly store: JobStore,
+    private readonly store: JobRepository,
+    private readonly idempotencyKeys: IdempotencyKeyRepository,
+    private readonly locks: DatabaseLocks,
     private readonly files: JobFiles,
     private readonly audit: AuditTrail,
     private readonly scheduler: SchedulerRegistry,
@@ -48,20 +52,22 @@ export class RetentionService implements OnModuleInit {
       idempotencyKeys: 0,
       auditEvents: 0,
     };
-    report.ran = await this.store.runExclusively('retention-cleanup', async () => {
+    report.ran = await this.locks.runExclusively('retention-cleanup', async () => {
       const cutoff = new Date(now.getTime() - this.config.jobRetentionMs);
       for (const id of await this.store.finishedBefore(cutoff)) {
-        await this.files.removeAll(id);
+        // The state first: a job never says "completed" while its files are gone. A removal that
+        // fails now is retried by the stray-folder pass below, next time.
         if (await this.store.transition(id, FINISHED_STATUSES, 'expired')) {
           report.expired += 1;
           await this.audit.record({ action: 'job.purged', outcome: 'success', jobId: id });
         }
+        await this.files.removeAll(id);
       }
       for (const id of await this.store.withoutLiveJob(await this.files.idsOnDisk())) {
         await this.files.removeAll(id);
         report.strayFolders += 1;
       }
-      report.idempotencyKeys = await this.store.forgetOldIdempotencyKeys();
+      report.idempotencyKeys = await this.idempotencyKeys.forgetOld();
       // The audit trail is kept as long as the jobs it is about.
       report.auditEvents = await this.audit.purgeBefore(cutoff);
     });

@@ -60,7 +60,7 @@ describe('crash recovery (server killed with SIGKILL mid-export)', () => {
     const second = await startServer({ env });
     const interrupted = await waitForJob(second.http, running);
     expect(interrupted.status).toBe('failed');
-    expect(interrupted.error).toMatch(/interrupted by a server restart/);
+    expect(interrupted.error).toMatch(/interrupted: the server running it stopped/);
     expect(processesMatching(workspace)).toEqual([]);
     expect(existsSync(workspace)).toBe(false);
     expect(existsSync(path.join(exportBaseDir, running))).toBe(false);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -36,6 +36,26 @@ if (!mounted) console.log('skipped: disk-full test: cannot mount a size-limited 
       .send({ include_filter_resources: ['genesyscloud_user'] });
     expect((await waitForJob(t.http, small.body.job_id)).status).toBe('completed');
     expect((await t.http.get(`/api/v1/exports/${small.body.job_id}/download`)).status).toBe(200);
+  });
+
+  it('an export that fits but whose zip does not: failed naming the cause, the partial zip removed', async () => {
+    // About 1.2 MB of random (incompressible) files: the export fits, its zip does not.
+    const fits = await t.http.post('/api/v1/exports').send({
+      include_filter_resources: ['genesyscloud_user', 'genesyscloud_group::standin:big-files=5x250000'],
+    });
+    const failed = await waitForJob(t.http, fits.body.job_id);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatch(/could not be packaged: .*no space left on device/i);
+    expect(existsSync(path.join(dir, fits.body.job_id))).toBe(false);
+    const partials = readdirSync(dir, { recursive: true })
+      .map(String)
+      .filter((name) => name.endsWith('.partial'));
+    expect(partials).toEqual([]);
+    // The space is given back: the next export completes.
+    const small = await t.http
+      .post('/api/v1/exports')
+      .send({ include_filter_resources: ['genesyscloud_team'] });
+    expect((await waitForJob(t.http, small.body.job_id)).status).toBe('completed');
   });
 });
 

@@ -451,7 +451,9 @@ export function describeExporterScenarios(prepare: (rootDir: string) => Promise<
         const second = await startServer({ env });
         const interrupted = await waitForJob(second.http, running, undefined, { timeoutMs: 180_000 });
         expect(interrupted.status).toBe('failed');
-        expect(interrupted.error).toBe('The export was interrupted by a server restart; submit it again.');
+        expect(interrupted.error).toBe(
+          'The export was interrupted: the server running it stopped. Submit it again.',
+        );
         expect(processesMatching(workspace)).toEqual([]);
         expect(existsSync(workspace)).toBe(false);
         expect((await waitForJob(second.http, pending, undefined, { timeoutMs: 180_000 })).status).toBe(

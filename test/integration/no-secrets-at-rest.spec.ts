@@ -1,7 +1,8 @@
 import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { waitForJob } from '../support/jobs';
+import { sleep, waitForJob } from '../support/jobs';
+import { processesMatching } from '../support/processes';
 import { killStartedServers, startServer } from '../support/server-process';
 import { STANDIN_TERRAFORM } from '../support/standin';
 import { ENV_CREDENTIALS, TEST_CLIENT_SECRET, TEST_TOKEN } from '../support/test-app';
@@ -102,4 +103,69 @@ describe('credentials are never written down', () => {
       .map(([where]) => where);
     expect(leaks).toEqual([]);
   });
+  it('no file holds a credential while an exporter that echoes them runs, nor after the server is killed with SIGKILL', async () => {
+    const folder = await mkdtemp(path.join(os.tmpdir(), 'export-server-secrets-kill-'));
+    const server = await startServer({
+      env: {
+        ...ENV_CREDENTIALS,
+        DATABASE_URL: database.url,
+        EXPORT_BASE_DIR: folder,
+        TERRAFORM_BIN: STANDIN_TERRAFORM,
+      },
+    });
+    const bearer = `Bearer ${TEST_TOKEN}`;
+    const leakyAndHanging = {
+      include_filter_resources: [
+        'genesyscloud_user',
+        'genesyscloud_group::standin:leak-secrets',
+        'genesyscloud_team::standin:hang',
+      ],
+    };
+    try {
+      const withToken = (
+        await server.http.post('/api/v1/exports').set('Authorization', bearer).send(leakyAndHanging)
+      ).body.job_id as string;
+      const withSecret = (await server.http.post('/api/v1/exports').send(leakyAndHanging)).body
+        .job_id as string;
+      // Both exporters have echoed the credentials (the served log shows the redactions) and still run.
+      for (const [id, auth] of [
+        [withToken, bearer],
+        [withSecret, undefined],
+      ] as const) {
+        let text = '';
+        for (let i = 0; i < 200 && !text.includes('[REDACTED]'); i++) {
+          const req = server.http.get(`/api/v1/exports/${id}/logs`);
+          if (auth) req.set('Authorization', auth);
+          text = (await req).text;
+          if (!text.includes('[REDACTED]')) await sleep(100);
+        }
+        expect(text).toMatch(/\[REDACTED\]/);
+        expect((await waitForJob(server.http, id, ['running'], { auth })).status).toBe('running');
+      }
+      const during = await scanForSecrets(folder);
+      expect(during.scanned).toBeGreaterThan(3); // workspaces, logs, partial exports
+      expect(during.leaks).toEqual([]);
+      await server.kill();
+      const after = await scanForSecrets(folder);
+      expect(after.scanned).toBeGreaterThan(3);
+      expect(after.leaks).toEqual([]);
+    } finally {
+      for (const { pid } of processesMatching(folder)) process.kill(pid, 'SIGKILL');
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
 });
+
+/** Reads every file under `dir`: how many there are, and those holding the test token or client secret. */
+async function scanForSecrets(dir: string): Promise<{ scanned: number; leaks: string[] }> {
+  const leaks: string[] = [];
+  let scanned = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const text = await readFile(file, 'latin1').catch(() => '');
+    scanned += 1;
+    if (text.includes(TEST_TOKEN) || text.includes(TEST_CLIENT_SECRET)) leaks.push(file);
+  }
+  return { scanned, leaks };
+}

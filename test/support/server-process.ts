@@ -20,6 +20,8 @@ export interface ServerProcessOptions {
   env: Record<string, string>;
   /** The server's working directory (the embedded PostgreSQL lives in `<cwd>/.data/postgres`). */
   cwd?: string;
+  /** A command the server runs under, e.g. `['prlimit', '--nofile=200:200', '--']`. */
+  command?: string[];
 }
 
 /** `node dist/src/main.js` as a separate process, with its output captured. */
@@ -38,7 +40,8 @@ export class ServerProcess {
   constructor(options: ServerProcessOptions & { port: number }) {
     this.port = options.port;
     this.url = `http://127.0.0.1:${options.port}`;
-    this.process = spawn(process.execPath, [SERVER_MAIN], {
+    const [executable, ...args] = [...(options.command ?? []), process.execPath, SERVER_MAIN];
+    this.process = spawn(executable, args, {
       // Nothing of the test runner's environment (DATABASE_URL, TEST_POSTGRES_URL...) leaks in.
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env, PORT: String(options.port) },
       cwd: options.cwd,

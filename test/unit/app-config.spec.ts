@@ -11,12 +11,20 @@ describe('loadAppConfig', () => {
       exportBaseDir: path.resolve('./exports'),
       maxConcurrentJobs: 5,
       jobTimeoutMs: 30 * 60_000,
-      stopGraceMs: 10_000,
+      stopGraceMs: 5_000,
+      // Both within a 30 s termination grace period (Kubernetes' default), with room to spare.
+      shutdownGraceMs: 15_000,
+      jobLeaseMs: 30_000,
+      maxFollowStreams: 10,
       terraformBin: 'terraform',
       genesys: { oauthClientId: undefined, oauthClientSecret: undefined, region: undefined },
       zipLevel: 6,
       downloadAccelRedirect: undefined,
     });
+  });
+
+  it('gives every start a new server identity', () => {
+    expect(loadAppConfig({}).serverId).not.toBe(loadAppConfig({}).serverId);
   });
 
   it('reads every override', () => {

@@ -6,7 +6,8 @@ import {
   EXPORTABLE_RESOURCE_TYPES,
   EXPORTABLE_RESOURCE_TYPE_SET,
 } from '../../src/exports/exportable-resource-types';
-import { EXPORT_DEFAULT_DIRECTORY, toExportParameters } from '../../src/exports/export-parameters';
+import { EXPORT_DEFAULT_DIRECTORY } from '../../src/export-parameters/export-parameters';
+import { toExportParameters } from '../../src/exports/request-parameters';
 import { BOOLEAN_ATTRIBUTES } from '../support/export-attributes';
 
 /** The 20 attributes of genesyscloud_tf_export v1.84.1. */

@@ -32,7 +32,6 @@ describe('standalone exporter feature toggles', () => {
     const env = buildTerraformEnvironment({
       serverEnv: { PATH: '/bin' },
       credentials: { kind: 'access_token', accessToken: 't', region: 'us-east-1' },
-      logFile: '/tmp/x.log',
       featureToggles: ['ENABLE_STANDALONE_CGR'],
     });
     expect(env.ENABLE_STANDALONE_CGR).toBe('true');

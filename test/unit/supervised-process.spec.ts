@@ -20,6 +20,12 @@ import { isRunning } from '../support/processes';
 
 const alive = isRunning;
 
+/** A SIGKILLed process closes its pipes a moment before it is gone from /proc: wait (bounded) for that. */
+const goneSoon = async (pid: number) => {
+  for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 10));
+  return !alive(pid);
+};
+
 const waitForLine = async (lines: string[]) => {
   for (let i = 0; i < 100 && lines.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
   return Number(lines[0]);
@@ -61,7 +67,7 @@ describe('runSupervised', () => {
     const result = await done;
     expect(result).toMatchObject({ signal: 'SIGKILL', stopped: true });
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
-    expect(alive(grandchild)).toBe(false);
+    expect(await goneSoon(grandchild)).toBe(true);
   });
 
   it('leaves no orphan behind when the parent exits on its own', async () => {

@@ -4,6 +4,7 @@ import { Request, Response } from 'express';
 import { AuditTrail } from '../../audit/audit-trail';
 import { RejectedRequests } from '../../metrics/rejected-requests';
 import { requestAuditFields } from '../../audit/request-audit-fields';
+import { isDatabaseUnavailable } from '../../database/database-errors';
 import { DomainError, DomainErrorCode } from '../domain-error';
 import { RequestValidationError } from '../validation/request-validation.error';
 import { PROBLEM_CONTENT_TYPE, ProblemDocument } from './problem-document';
@@ -22,7 +23,12 @@ const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
   'job-has-no-results': 409,
   'download-not-available': 404,
   'invalid-cursor': 400,
+  'job-files-unavailable': 503,
+  'too-many-follow-streams': 429,
 };
+
+/** What a client is told to wait while the database is unreachable (seconds). */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 const PROBLEM_TYPE_PREFIX = 'urn:genesyscloud-export-server:problem:';
 const problemType = (code: string) => `${PROBLEM_TYPE_PREFIX}${code}`;
@@ -61,8 +67,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     if (problem.status === 401)
       response.setHeader('WWW-Authenticate', 'Bearer realm="genesyscloud-export-server"');
-    if (exception instanceof DomainError && exception.retryAfterSeconds !== undefined)
-      response.setHeader('Retry-After', String(exception.retryAfterSeconds));
+    const retryAfter = retryAfterOf(exception);
+    if (retryAfter !== undefined) response.setHeader('Retry-After', String(retryAfter));
     if (problem.status === 503 && !response.hasHeader('Retry-After')) response.setHeader('Retry-After', '30');
     if (COUNTED_REJECTIONS.has(problem.status)) this.rejected.count(problem.status, problemReason(problem));
     const send = () =>
@@ -117,6 +123,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         ...base(status, 'about:blank', httpExceptionDetail(exception)),
       };
     }
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn(`Database unavailable: ${(exception as Error).message}`);
+      return base(
+        503,
+        problemType('database-unavailable'),
+        'The job database cannot be reached right now; running exports go on. Retry after the indicated time.',
+      );
+    }
     const status = clientErrorStatus(exception);
     if (status) {
       // body-parser and similar middleware errors carry their status and a safe message.
@@ -134,6 +148,11 @@ function problemReason(problem: ProblemDocument): string {
   return problem.type.startsWith(PROBLEM_TYPE_PREFIX)
     ? problem.type.slice(PROBLEM_TYPE_PREFIX.length)
     : String(problem.status);
+}
+
+function retryAfterOf(exception: unknown): number | undefined {
+  if (exception instanceof DomainError) return exception.retryAfterSeconds;
+  return isDatabaseUnavailable(exception) ? DATABASE_RETRY_AFTER_SECONDS : undefined;
 }
 
 function httpExceptionDetail(exception: HttpException): string {

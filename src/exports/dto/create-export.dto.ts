@@ -3,7 +3,7 @@ import { IsBoolean, IsOptional } from 'class-validator';
 import { RE2JS, RE2JSException } from 're2js';
 import { ConflictsWith, EntryCheck, IsStringList, Satisfies } from '../../common/validation/validation-pipe';
 import { EXPORTABLE_RESOURCE_TYPES, EXPORTABLE_RESOURCE_TYPE_SET } from '../exportable-resource-types';
-import { EXPORT_DEFAULT_DIRECTORY, EXPORT_FORMATS, normaliseExportDirectory } from '../export-parameters';
+import { EXPORT_DEFAULT_DIRECTORY, EXPORT_FORMATS, normaliseExportDirectory } from '../../export-parameters/export-parameters';
 
 const MAX_LIST_ENTRIES = 200;
 const MAX_ENTRY_LENGTH = 512;

@@ -1,0 +1,277 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { ExportParameters } from '../export-parameters/export-parameters';
+import { DatabaseLocks } from './database-locks';
+import {
+  CredentialSource,
+  ExportJob,
+  ExportOutcome,
+  FINISHED_STATUSES,
+  isFinished,
+  JOB_STATUSES,
+  JobStatus,
+  OwnerKind,
+} from './export-job';
+import { IdempotencyKey, IdempotencyKeyRepository } from './idempotency-keys';
+import { ENTERED_AT, JOB_COLUMNS, JobRow, rowsOf, toJob } from './job-rows';
+
+export interface NewJob {
+  parameters: ExportParameters;
+  owner: string;
+  ownerKind: OwnerKind;
+  ownerId: string;
+  ownerName: string | null;
+  organizationId: string | null;
+  credentialSource: CredentialSource;
+  /** The creating server, which alone holds a bearer token until the job runs. */
+  serverId: string;
+  /** A bearer-token job is leased to its creator for this long (renewed while it holds the token). */
+  leaseMs: number;
+}
+
+export type CreateOutcome =
+  | { kind: 'created'; job: ExportJob }
+  /** The same key and body were seen before: the job that request created. */
+  | { kind: 'replayed'; job: ExportJob }
+  /** The same key came with another body. */
+  | { kind: 'key-reused' }
+  /** The owner already has an unfinished job with identical parameters. */
+  | { kind: 'conflict'; job: ExportJob };
+
+/**
+ * Where a page of a job list ended: the last job's creation time as PostgreSQL prints it (all six
+ * fractional digits, which a Date would lose) and its id, which breaks ties.
+ */
+export interface JobListPosition {
+  createdAt: string;
+  id: string;
+}
+
+/** Whose jobs a caller may see, read, cancel and download. */
+export interface JobAccess {
+  /** The caller's principal key; its jobs must also carry `organizationId`. */
+  owner: string;
+  /** The caller's Genesys Cloud organization (null: an unverified token or the service). */
+  organizationId: string | null;
+  /** A verified token's keyed hash: jobs that token created before tokens were verified are its too. */
+  tokenHash?: string;
+  /** Every job of `organizationId` is visible (JOB_VISIBILITY=organization). */
+  wholeOrganization: boolean;
+}
+
+/** The one rule of job visibility; the store's list query applies the same rule in SQL. */
+export function canAccess(job: Pick<ExportJob, 'owner' | 'organizationId'>, access: JobAccess): boolean {
+  if (job.owner === access.owner && job.organizationId === access.organizationId) return true;
+  if (access.tokenHash !== undefined && job.owner === access.tokenHash && job.organizationId === null)
+    return true;
+  return (
+    access.wholeOrganization && access.organizationId !== null && job.organizationId === access.organizationId
+  );
+}
+
+export interface JobListQuery {
+  access: JobAccess;
+  status?: JobStatus;
+  limit: number;
+  /** Continue after this job (keyset pagination); absent for the first page. */
+  after?: JobListPosition;
+}
+
+export interface JobListPage {
+  jobs: ExportJob[];
+  /** Where the next page starts; null on the last page. */
+  next: JobListPosition | null;
+}
+
+/** Fields a state change may set besides the status and its timestamp. */
+export interface TransitionChanges {
+  progress?: number;
+  error?: string | null;
+  outcome?: ExportOutcome;
+}
+
+/**
+ * The export_jobs table as the API and the clean-up see it. Every state change names the states
+ * it expects to leave (`UPDATE ... WHERE status IN (...)`), so a change that lost a race (a late
+ * "completed" after "cancelled") is refused (null) instead of applied. Running jobs are changed by
+ * their runner through the JobQueue.
+ */
+@Injectable()
+export class JobRepository {
+  constructor(
+    private readonly db: DataSource,
+    private readonly idempotencyKeys: IdempotencyKeyRepository,
+    private readonly locks: DatabaseLocks,
+  ) {}
+
+  /**
+   * Creates a pending job unless the owner already has a live unfinished one with identical
+   * parameters, or the Idempotency-Key was used before. Decided atomically per owner. A job whose
+   * holder's lease ran out is not live: it is about to be failed by the sweep.
+   */
+  async create(job: NewJob, idempotencyKey?: IdempotencyKey): Promise<CreateOutcome> {
+    return this.db.transaction(async (manager) => {
+      // One create at a time per owner, so neither check below can race another request.
+      await this.locks.lockInTransaction(manager, `export-create:${job.owner}`);
+      if (idempotencyKey) {
+        const previous = await this.idempotencyKeys.find(manager, job.owner, idempotencyKey.key);
+        if (previous) {
+          if (previous.fingerprint !== idempotencyKey.fingerprint) return { kind: 'key-reused' };
+          const [replayed] = rowsOf<JobRow>(
+            await manager.query(`SELECT ${JOB_COLUMNS} FROM export_jobs WHERE id = $1`, [previous.jobId]),
+          );
+          return { kind: 'replayed', job: toJob(replayed) };
+        }
+      }
+      const [duplicate] = rowsOf<JobRow>(
+        await manager.query(
+          `SELECT ${JOB_COLUMNS} FROM export_jobs
+            WHERE owner = $1 AND status IN ('pending', 'running') AND parameters = $2::jsonb
+              AND (lease_expires_at IS NULL OR lease_expires_at > now())
+            ORDER BY created_at LIMIT 1`,
+          [job.owner, JSON.stringify(job.parameters)],
+        ),
+      );
+      if (duplicate) return { kind: 'conflict', job: toJob(duplicate) };
+
+      const [created] = rowsOf<JobRow>(
+        await manager.query(
+          `INSERT INTO export_jobs (id, status, progress, parameters, owner, owner_kind, owner_id, owner_name,
+             organization_id, credential_source, server_id, lease_expires_at, created_at, updated_at)
+           VALUES ($1, 'pending', 0, $2::jsonb, $3, $7, $8, $9, $10, $4::text, $5,
+             CASE WHEN $4::text = 'bearer' THEN now() + $6 * interval '1 millisecond' END, now(), now())
+           RETURNING ${JOB_COLUMNS}`,
+          [
+            randomUUID(),
+            JSON.stringify(job.parameters),
+            job.owner,
+            job.credentialSource,
+            job.serverId,
+            job.leaseMs,
+            job.ownerKind,
+            job.ownerId,
+            job.ownerName,
+            job.organizationId,
+          ],
+        ),
+      );
+      if (idempotencyKey) await this.idempotencyKeys.remember(manager, job.owner, idempotencyKey, created.id);
+      return { kind: 'created', job: toJob(created) };
+    });
+  }
+
+  async get(id: string): Promise<ExportJob | null> {
+    const [row] = rowsOf<JobRow>(
+      await this.db.query(`SELECT ${JOB_COLUMNS} FROM export_jobs WHERE id = $1`, [id]),
+    );
+    return row ? toJob(row) : null;
+  }
+
+  /** A page of the jobs `access` may see, newest first (ties by id), found through the list index whatever its depth. */
+  async list(query: JobListQuery): Promise<JobListPage> {
+    const { access } = query;
+    const parameters: unknown[] = [access.owner, query.limit + 1, access.organizationId];
+    // canAccess in SQL: own jobs (in the caller's organization), a verified token's jobs from
+    // before verification, and with organization visibility every job of the organization.
+    const visible = ['(owner = $1 AND organization_id IS NOT DISTINCT FROM $3::text)'];
+    if (access.tokenHash !== undefined) {
+      parameters.push(access.tokenHash);
+      visible.push(`(owner = $${parameters.length} AND organization_id IS NULL)`);
+    }
+    if (access.wholeOrganization && access.organizationId !== null)
+      visible.push('organization_id = $3::text');
+    const conditions = [`(${visible.join(' OR ')})`];
+    if (query.status) {
+      parameters.push(query.status);
+      conditions.push(`status = $${parameters.length}`);
+    }
+    if (query.after) {
+      parameters.push(query.after.createdAt, query.after.id);
+      const at = `$${parameters.length - 1}::timestamptz`;
+      // The first condition bounds the index scan; the second skips the ties already listed.
+      conditions.push(`created_at <= ${at} AND (created_at < ${at} OR id > $${parameters.length}::uuid)`);
+    }
+    // One more than asked: whether it exists says if there is a next page, without counting.
+    const rows = rowsOf<JobRow & { list_position: string }>(
+      await this.db.query(
+        `SELECT ${JOB_COLUMNS}, created_at::text AS list_position FROM export_jobs
+          WHERE ${conditions.join(' AND ')}
+          ORDER BY created_at DESC, id LIMIT $2`,
+        parameters,
+      ),
+    );
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      jobs: page.map(toJob),
+      next: rows.length > query.limit && last ? { createdAt: last.list_position, id: last.id } : null,
+    };
+  }
+
+  /** Moves a job from one of `from` to `to`; null when the job was not in one of `from`. */
+  async transition(
+    id: string,
+    from: readonly JobStatus[],
+    to: JobStatus,
+    changes: TransitionChanges = {},
+  ): Promise<ExportJob | null> {
+    const enteredAt = ENTERED_AT[to];
+    const [row] = rowsOf<JobRow>(
+      await this.db.query(
+        `UPDATE export_jobs SET status = $3::text, updated_at = now()${enteredAt ? `, ${enteredAt} = now()` : ''},
+           progress = COALESCE($4, progress),
+           error = CASE WHEN $5 THEN $6 ELSE error END,
+           outcome = COALESCE($7::jsonb, outcome),
+           lease_expires_at = CASE WHEN $8 THEN NULL ELSE lease_expires_at END
+          WHERE id = $1 AND status = ANY($2::text[])
+          RETURNING ${JOB_COLUMNS}`,
+        [
+          id,
+          from,
+          to,
+          changes.progress ?? null,
+          changes.error !== undefined,
+          changes.error ?? null,
+          changes.outcome ? JSON.stringify(changes.outcome) : null,
+          isFinished(to),
+        ],
+      ),
+    );
+    return row ? toJob(row) : null;
+  }
+
+  /** How many jobs are in each state, every state included (0 when none); kept as counters, not counted. */
+  async countByStatus(): Promise<Record<JobStatus, number>> {
+    const rows = rowsOf<{ status: JobStatus; count: number }>(
+      await this.db.query('SELECT status, count::int AS count FROM export_job_counts'),
+    );
+    const counts = Object.fromEntries(JOB_STATUSES.map((status) => [status, 0])) as Record<JobStatus, number>;
+    for (const row of rows) counts[row.status] = row.count;
+    return counts;
+  }
+
+  /** Ids of jobs that finished (completed, failed, cancelled) before `cutoff`. */
+  async finishedBefore(cutoff: Date): Promise<string[]> {
+    const rows = rowsOf<{ id: string }>(
+      await this.db.query('SELECT id FROM export_jobs WHERE status = ANY($1::text[]) AND updated_at < $2', [
+        FINISHED_STATUSES,
+        cutoff,
+      ]),
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /** Of `ids`, those with no job or an expired one: their folders belong to nobody. */
+  async withoutLiveJob(ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = rowsOf<{ id: string }>(
+      await this.db.query(
+        `SELECT candidate AS id FROM unnest($1::uuid[]) AS candidate
+          WHERE NOT EXISTS (SELECT 1 FROM export_jobs WHERE id = candidate AND status <> 'expired')`,
+        [ids],
+      ),
+    );
+    return rows.map((row) => row.id);
+  }
+}

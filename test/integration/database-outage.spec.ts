@@ -1,0 +1,103 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { binaryParser, readZip, sleep, waitForJob } from '../support/jobs';
+import { killStartedServers, startServer } from '../support/server-process';
+import { STANDIN_TERRAFORM } from '../support/standin';
+import { TcpProxy } from '../support/tcp-proxy';
+import { ENV_CREDENTIALS } from '../support/test-app';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+
+/** The outage lasts this long: longer than JOB_LEASE, and the running exports end inside it. */
+const OUTAGE_MS = 6000;
+
+describe('a database outage (a TCP proxy between the server and PostgreSQL is cut, then restored)', () => {
+  let database: TestDatabase;
+  let proxy: TcpProxy;
+  let exportBaseDir: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const url = new URL(database.url);
+    proxy = await TcpProxy.start({ host: url.hostname, port: Number(url.port || 5432) });
+    exportBaseDir = await mkdtemp(path.join(os.tmpdir(), 'export-server-outage-'));
+  });
+  afterAll(async () => {
+    await killStartedServers();
+    await proxy.close();
+    await database.drop();
+    await rm(exportBaseDir, { recursive: true, force: true });
+  });
+
+  it('answers 503 with Retry-After (never 500), and every job ends right once the database is back', async () => {
+    const server = await startServer({
+      env: {
+        ...ENV_CREDENTIALS,
+        DATABASE_URL: proxy.route(database.url),
+        EXPORT_BASE_DIR: exportBaseDir,
+        TERRAFORM_BIN: STANDIN_TERRAFORM,
+        MAX_CONCURRENT_JOBS: '2',
+        JOB_LEASE: '3s',
+      },
+    });
+    const http = () => server.http;
+    // Two exports that finish during the outage, two that wait for a slot.
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const created = await http()
+        .post('/api/v1/exports')
+        .send({
+          directory: `out${i}`,
+          include_filter_resources: ['genesyscloud_user', 'genesyscloud_group::standin:sleep=3000'],
+        });
+      expect(created.status).toBe(202);
+      ids.push(created.body.job_id);
+    }
+    await waitForJob(http(), ids[0], ['running']);
+    await waitForJob(http(), ids[1], ['running']);
+
+    proxy.cut();
+    const answers: { status: number; retryAfter?: string; type?: string }[] = [];
+    const outageEnd = Date.now() + OUTAGE_MS;
+    while (Date.now() < outageEnd) {
+      for (const req of [
+        http().get(`/api/v1/exports/${ids[2]}`),
+        http().get('/api/v1/exports'),
+        http()
+          .post('/api/v1/exports')
+          .send({ include_filter_resources: ['genesyscloud_team'] }),
+      ]) {
+        const res = await req;
+        answers.push({ status: res.status, retryAfter: res.headers['retry-after'], type: res.body?.type });
+      }
+      await sleep(500);
+    }
+    proxy.restore();
+    const restoredAt = Date.now();
+
+    expect(answers.length).toBeGreaterThan(5);
+    expect(answers.filter((a) => a.status !== 503)).toEqual([]);
+    for (const answer of answers) {
+      expect(answer.retryAfter).toMatch(/^\d+$/);
+      expect(answer.type).toBe('urn:genesyscloud-export-server:problem:database-unavailable');
+    }
+
+    // Reconnects by itself.
+    for (let i = 0; i < 200 && (await http().get(`/api/v1/exports/${ids[0]}`)).status === 503; i++)
+      await sleep(50);
+    console.log(
+      `recovery: the API answered again ${Date.now() - restoredAt} ms after the database came back`,
+    );
+
+    for (const id of ids) {
+      const job = await waitForJob(http(), id, ['completed', 'failed', 'cancelled'], { timeoutMs: 60_000 });
+      expect({ id, status: job.status, error: job.error }).toEqual({ id, status: 'completed', error: null });
+      const zip = await http().get(`/api/v1/exports/${id}/download`).buffer(true).parse(binaryParser);
+      expect(zip.status).toBe(200);
+      expect([...(await readZip(zip.body as Buffer)).keys()].length).toBeGreaterThan(0);
+    }
+    // The exports ended during the outage: their end was recorded only on a later attempt.
+    expect(server.output).toMatch(/Could not record the end of job/);
+    expect(server.running).toBe(true);
+  });
+});

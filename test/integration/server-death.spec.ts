@@ -1,0 +1,104 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { sleep, waitForJob, waitForPhase } from '../support/jobs';
+import { processesMatching } from '../support/processes';
+import { killStartedServers, startServer } from '../support/server-process';
+import { STANDIN_TERRAFORM } from '../support/standin';
+import { ENV_CREDENTIALS, startTestApp, TEST_TOKEN } from '../support/test-app';
+import { createTestDatabase, TestDatabase, withClient } from '../support/test-database';
+
+/**
+ * Two servers on one database and one export folder. One is killed with SIGKILL and never
+ * restarted: the other must end its jobs (the lease runs out, its sweep fails them).
+ */
+describe('a server killed for good while another shares its database', () => {
+  let database: TestDatabase;
+  let exportBaseDir: string;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    exportBaseDir = await mkdtemp(path.join(os.tmpdir(), 'export-server-death-'));
+  });
+  afterAll(async () => {
+    await killStartedServers();
+    await database.drop();
+    await rm(exportBaseDir, { recursive: true, force: true });
+  });
+
+  const env = {
+    ...ENV_CREDENTIALS,
+    TERRAFORM_BIN: STANDIN_TERRAFORM,
+    MAX_CONCURRENT_JOBS: '1',
+    // Short, so the test is quick; long enough that a loaded machine still renews in time.
+    JOB_LEASE: '3s',
+  };
+  const bearer = `Bearer ${TEST_TOKEN}`;
+
+  it('its running job and its pending bearer-token job are failed by the survivor, and can be submitted again', async () => {
+    const shared = { ...env, DATABASE_URL: database.url, EXPORT_BASE_DIR: exportBaseDir };
+    const doomed = await startServer({ env: shared });
+    const hanging = { include_filter_resources: ['genesyscloud_user', 'genesyscloud_group::standin:hang'] };
+    const running = (await doomed.http.post('/api/v1/exports').send(hanging)).body.job_id as string;
+    await waitForPhase(doomed.http, running, 'exporting');
+    // The only slot is busy: this one waits, its token only in the doomed server's memory.
+    const waiting = { include_filter_resources: ['genesyscloud_team'] };
+    const pending = (await doomed.http.post('/api/v1/exports').set('Authorization', bearer).send(waiting))
+      .body.job_id as string;
+    const workspace = path.join(exportBaseDir, '.runs', running, 'workspace');
+    for (let i = 0; i < 100 && processesMatching(workspace).length < 2; i++) await sleep(100);
+
+    const survivor = await startServer({ env: shared });
+    await doomed.kill();
+    const killedAt = Date.now();
+
+    const interrupted = await waitForJob(survivor.http, running, ['failed'], { timeoutMs: 30_000 });
+    console.log(
+      `detection: the running job of the killed server failed ${Date.now() - killedAt} ms after the kill`,
+    );
+    expect(interrupted.error).toMatch(/interrupted: the server running it stopped/);
+    const abandoned = await waitForJob(survivor.http, pending, ['failed'], {
+      auth: bearer,
+      timeoutMs: 30_000,
+    });
+    expect(abandoned.error).toMatch(/stopped before it could start/);
+
+    // Its leftovers on this host are gone: processes, workspace, partial export.
+    for (let i = 0; i < 100 && processesMatching(workspace).length > 0; i++) await sleep(100);
+    expect(processesMatching(workspace)).toEqual([]);
+    expect(existsSync(workspace)).toBe(false);
+    expect(existsSync(path.join(exportBaseDir, running))).toBe(false);
+
+    // Submitting the same exports again is accepted, and they run on the survivor.
+    const again = await survivor.http.post('/api/v1/exports').set('Authorization', bearer).send(waiting);
+    expect(again.status).toBe(202);
+    expect((await waitForJob(survivor.http, again.body.job_id, undefined, { auth: bearer })).status).toBe(
+      'completed',
+    );
+    const retried = await survivor.http.post('/api/v1/exports').send(hanging);
+    expect(retried.status).toBe(202);
+    await survivor.http.delete(`/api/v1/exports/${retried.body.job_id}`).expect(200);
+  });
+
+  it('a job whose lease ran out no longer blocks an identical export (409)', async () => {
+    const t = await startTestApp({ env: { ...ENV_CREDENTIALS, JOB_LEASE: '1h' } });
+    try {
+      const body = { include_filter_resources: ['genesyscloud_user', 'genesyscloud_group::standin:hang'] };
+      const first = (await t.http.post('/api/v1/exports').send(body)).body.job_id as string;
+      await waitForJob(t.http, first, ['running']);
+      expect((await t.http.post('/api/v1/exports').send(body)).status).toBe(409);
+      // As if its server had stopped renewing: before any sweep, the job is no longer live.
+      await withClient(t.databaseUrl, (c) =>
+        c.query("UPDATE export_jobs SET lease_expires_at = now() - interval '1 second' WHERE id = $1", [
+          first,
+        ]),
+      );
+      const second = await t.http.post('/api/v1/exports').send(body);
+      expect(second.status).toBe(202);
+      await t.http.delete(`/api/v1/exports/${second.body.job_id}`).expect(200);
+      await t.http.delete(`/api/v1/exports/${first}`).expect(200);
+    } finally {
+      await t.dispose();
+    }
+  });
+});
