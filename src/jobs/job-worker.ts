@@ -452,13 +452,16 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
           this.logger.warn(`Could not record progress of ${job.id}: ${String(error)}`),
         );
     };
-    const timer = setInterval(() => void write(), PROGRESS_WRITE_INTERVAL_MS);
+    // One write at a time, in order: an older write must never land after a newer one.
+    let writing: Promise<void> = Promise.resolve();
+    const enqueue = () => (writing = writing.then(write));
+    const timer = setInterval(() => void enqueue(), PROGRESS_WRITE_INTERVAL_MS);
     return {
       report: (progress: number, detail: ProgressDetail) => {
         latest = { progress, detail };
         dirty = true;
       },
-      flush: () => write(),
+      flush: () => enqueue(),
       stop: () => clearInterval(timer),
     };
   }
