@@ -66,8 +66,11 @@ describe('a server killed for good while another shares its database', () => {
     // Its leftovers on this host are gone: processes, workspace, partial export.
     for (let i = 0; i < 100 && processesMatching(workspace).length > 0; i++) await sleep(100);
     expect(processesMatching(workspace)).toEqual([]);
+    // The sweep removes the workspace, then the partial export: wait (bounded) for both.
+    const partial = path.join(exportBaseDir, running);
+    for (let i = 0; i < 100 && (existsSync(workspace) || existsSync(partial)); i++) await sleep(100);
     expect(existsSync(workspace)).toBe(false);
-    expect(existsSync(path.join(exportBaseDir, running))).toBe(false);
+    expect(existsSync(partial)).toBe(false);
 
     // Submitting the same exports again is accepted, and they run on the survivor.
     const again = await survivor.http.post('/api/v1/exports').set('Authorization', bearer).send(waiting);
