@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   await chmod(root, 0o755); // the embedded PostgreSQL may run as another user
   const embedded = process.env.DATABASE_URL
     ? undefined
-    : await startEmbeddedPostgres(path.join(root, 'pg'), { persistent: false });
+    : await startEmbeddedPostgres({ rootDir: path.join(root, 'pg'), persistent: false });
   const apps: INestApplication[] = [];
   try {
     const env = {
