@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { waitForJob } from '../support/jobs';
+import { waitForJob, waitForRemoval } from '../support/jobs';
 import { ENV_CREDENTIALS, startTestApp, TestApp } from '../support/test-app';
 
 /** A 2 MiB tmpfs as EXPORT_BASE_DIR. Mounting needs root; elsewhere the test is reported as skipped. */
@@ -46,6 +46,7 @@ if (!mounted) console.log('skipped: disk-full test: cannot mount a size-limited 
     const failed = await waitForJob(t.http, fits.body.job_id);
     expect(failed.status).toBe('failed');
     expect(failed.error).toMatch(/could not be packaged: .*no space left on device/i);
+    await waitForRemoval([path.join(dir, fits.body.job_id)]);
     expect(existsSync(path.join(dir, fits.body.job_id))).toBe(false);
     const partials = readdirSync(dir, { recursive: true })
       .map(String)

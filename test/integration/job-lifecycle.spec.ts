@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { processesMatching } from '../support/processes';
-import { sleep, waitForJob } from '../support/jobs';
+import { sleep, waitForJob, waitForRemoval } from '../support/jobs';
 import { STANDIN_TERRAFORM } from '../support/standin';
 import { ENV_CREDENTIALS, startTestApp, TestApp } from '../support/test-app';
 
@@ -106,6 +106,7 @@ describe('job timeout', () => {
     expect(job.status).toBe('failed');
     expect(job.error).toMatch(/ran longer than the job timeout \(2 s, JOB_TIMEOUT\)/);
     expect(exporterProcesses(t, id)).toEqual([]);
+    await waitForRemoval([path.join(t.exportBaseDir, id)]);
     expect(existsSync(path.join(t.exportBaseDir, id))).toBe(false);
   });
 

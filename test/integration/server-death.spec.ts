@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { sleep, waitForJob, waitForPhase } from '../support/jobs';
+import { sleep, waitForJob, waitForPhase, waitForRemoval } from '../support/jobs';
 import { processesMatching } from '../support/processes';
 import { killStartedServers, startServer } from '../support/server-process';
 import { STANDIN_TERRAFORM } from '../support/standin';
@@ -68,7 +68,7 @@ describe('a server killed for good while another shares its database', () => {
     expect(processesMatching(workspace)).toEqual([]);
     // The sweep removes the workspace, then the partial export: wait (bounded) for both.
     const partial = path.join(exportBaseDir, running);
-    for (let i = 0; i < 100 && (existsSync(workspace) || existsSync(partial)); i++) await sleep(100);
+    await waitForRemoval([workspace, partial]);
     expect(existsSync(workspace)).toBe(false);
     expect(existsSync(partial)).toBe(false);
 

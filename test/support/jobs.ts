@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Response } from 'superagent';
 import TestAgent from 'supertest/lib/agent';
 import * as yauzl from 'yauzl';
@@ -100,4 +101,15 @@ export function readZipEntries(buffer: Buffer): Promise<Map<string, ZipEntry>> {
       zip.readEntry();
     });
   });
+}
+
+/**
+ * Waits (bounded) until none of `paths` exists. A job's files are removed only after its final state
+ * is recorded, so they can outlive the answer that reports that state by a moment.
+ */
+export async function waitForRemoval(paths: string[], timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (paths.some((p) => existsSync(p)) && Date.now() < deadline) {
+    await sleep(100);
+  }
 }
