@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EXPORTABLE_RESOURCE_TYPES } from '../../src/exports/exportable-resource-types';
 import { ExporterVariant } from '../support/exporters';
-import { binaryParser, readZip, sleep, waitForJob, waitForPhase } from '../support/jobs';
+import { binaryParser, readZip, sleep, waitForJob, waitForPhase, waitForRemoval } from '../support/jobs';
 import { processesMatching } from '../support/processes';
 import { killStartedServers, startServer } from '../support/server-process';
 import { ENV_CREDENTIALS, startTestApp, TestApp, TEST_TOKEN } from '../support/test-app';
@@ -202,6 +202,7 @@ export function describeExporterScenarios(prepare: (rootDir: string) => Promise<
         expect(job.error).toMatch(
           /^Failed to get page of groups: API Error: 500 - Internal Server Error: \{"resourceName":"genesyscloud_group","method":"GET"/,
         );
+        await waitForRemoval([path.join(t.exportBaseDir, id)]);
         expect(existsSync(path.join(t.exportBaseDir, id))).toBe(false);
         const log = (await t.http.get(`/api/v1/exports/${id}/logs`)).text;
         expect(log).toContain(
@@ -303,6 +304,7 @@ export function describeExporterScenarios(prepare: (rootDir: string) => Promise<
           error:
             "The export's configuration file genesyscloud/genesyscloud.tf.json is not valid JSON (it was not written completely).",
         });
+        await waitForRemoval([path.join(t.exportBaseDir, id)]);
         expect(existsSync(path.join(t.exportBaseDir, id))).toBe(false);
       },
       SCENARIO_TIMEOUT_MS,

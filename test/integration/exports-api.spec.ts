@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import { binaryParser, readZip, waitForJob } from '../support/jobs';
+import { binaryParser, readZip, waitForJob, waitForRemoval } from '../support/jobs';
 import { ENV_CREDENTIALS, startTestApp, TestApp } from '../support/test-app';
 import { withClient } from '../support/test-database';
 
@@ -215,6 +215,7 @@ describe('exports API (real HTTP, PostgreSQL and the Terraform stand-in)', () =>
       const download = await t.http.get(`/api/v1/exports/${id}/download`);
       expect(download.status).toBe(404);
       expect(download.headers['content-type']).toMatch(PROBLEM);
+      await waitForRemoval([path.join(t.exportBaseDir, id)]);
       expect(existsSync(path.join(t.exportBaseDir, id))).toBe(false);
     });
 

@@ -44,6 +44,7 @@ describe('cancel and timeout', () => {
     const job = await waitForJob(t.http, id);
     expect(job.status).toBe('cancelled');
     await sleep(300);
+    await waitForRemoval([path.join(t.exportBaseDir, id)]);
     expect(existsSync(path.join(t.exportBaseDir, id))).toBe(false);
     expect((await t.http.get(`/api/v1/exports/${id}/results`)).status).toBe(409);
     expect((await t.http.get(`/api/v1/exports/${id}/download`)).status).toBe(404);
