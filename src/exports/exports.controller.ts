@@ -310,7 +310,10 @@ export class ExportsController {
 
   @Get(':id/events')
   @Audited('job.events_read')
-  @ApiOperation({ summary: "A job's audit trail: who did what, and how it ended, oldest first" })
+  @ApiOperation({
+    summary: "A job's audit trail",
+    description: 'Who did what with the job, and how it ended, oldest first.',
+  })
   @ApiOkResponse({ type: JobEventsView })
   @ApiProblemResponses(401, 404, 429, 503)
   async events(

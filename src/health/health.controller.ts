@@ -1,6 +1,6 @@
 import { SkipRateLimit } from '../rate-limit/rate-limits';
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
   HealthCheckResult,
@@ -16,6 +16,8 @@ import { AuthenticationHealthIndicator } from './authentication.health';
 import { ExporterHealthIndicator } from './exporter.health';
 
 @ApiTags('health')
+// Public (probes carry no token): an empty requirement says no authentication is needed.
+@ApiSecurity({})
 @SkipRateLimit()
 @Controller('health')
 export class HealthController {
@@ -32,7 +34,8 @@ export class HealthController {
   @Get()
   @HealthCheck()
   @ApiOperation({
-    summary: '200 when the database answers, 503 otherwise; also reports the exporter (informational)',
+    summary: 'Health',
+    description: '200 when the database answers, 503 otherwise; also reports the exporter (informational).',
   })
   async check(): Promise<HealthCheckResult> {
     const result = await this.health.check([() => this.pingDatabase()]);
@@ -42,7 +45,7 @@ export class HealthController {
 
   @Get('live')
   @HealthCheck()
-  @ApiOperation({ summary: 'Liveness: 200 while the process serves requests' })
+  @ApiOperation({ summary: 'Liveness', description: '200 while the process serves requests.' })
   live(): Promise<HealthCheckResult> {
     return this.health.check([]);
   }
@@ -50,10 +53,11 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   @ApiOperation({
-    summary:
-      'Readiness: 200 when the database answers, the exporter is set up and Genesys Cloud has not refused ' +
+    summary: 'Readiness',
+    description:
+      '200 when the database answers, the exporter is set up and Genesys Cloud has not refused ' +
       "the server's client credentials; 503 otherwise and while the server drains on shutdown. Also says " +
-      'whether bearer tokens are verified',
+      'whether bearer tokens are verified.',
   })
   ready(): Promise<HealthCheckResult> {
     return this.health.check([

@@ -15,6 +15,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'Every error is an RFC 9457 `application/problem+json` document.',
     )
     .setVersion('1.0.0')
+    .setLicense('MIT', 'https://opensource.org/license/mit')
+    // Relative: the API is on the same origin as the document, wherever the server is deployed.
+    .addServer('/', 'The server that serves this document')
+    .addTag('exports', 'Export jobs: start, follow, cancel, download')
+    .addTag('health', 'Liveness and readiness probes; public')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A Genesys Cloud OAuth access token' })
     .build();
   return SwaggerModule.createDocument(app, config);
