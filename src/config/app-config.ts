@@ -36,6 +36,8 @@ export interface AppConfig {
   jobTimeoutMs: number;
   /** How long a job's lease lasts without renewal; a dead server's jobs fail within it (plus a sweep). */
   jobLeaseMs: number;
+  /** The safety net under LISTEN/NOTIFY: how often pending jobs, cancellations and job ends are looked up. */
+  signalFallbackPollMs: number;
   /** Follow streams (`logs?follow=true`) one principal may hold open at once on this server. */
   maxFollowStreams: number;
   /** How long a stopped exporter gets between SIGINT and SIGKILL. */
@@ -131,6 +133,10 @@ class EnvironmentVariables {
   @IsOptional()
   @Matches(DURATION, { message: 'JOB_LEASE must be a duration such as 30s' })
   JOB_LEASE = '30s';
+
+  @IsOptional()
+  @Matches(DURATION, { message: 'SIGNAL_FALLBACK_POLL must be a duration such as 5s' })
+  SIGNAL_FALLBACK_POLL = '5s';
 
   @IsOptional()
   @IsInt()
@@ -263,6 +269,7 @@ const CONFIG_VARIABLES: readonly (keyof EnvironmentVariables)[] = [
   'MAX_CONCURRENT_JOBS',
   'JOB_TIMEOUT',
   'JOB_LEASE',
+  'SIGNAL_FALLBACK_POLL',
   'MAX_FOLLOW_STREAMS',
   'EXPORTER_STOP_GRACE',
   'TERRAFORM_BIN',
@@ -346,6 +353,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
     maxConcurrentJobs: vars.MAX_CONCURRENT_JOBS,
     jobTimeoutMs: ms(vars.JOB_TIMEOUT as StringValue),
     jobLeaseMs: ms(vars.JOB_LEASE as StringValue),
+    signalFallbackPollMs: ms(vars.SIGNAL_FALLBACK_POLL as StringValue),
     maxFollowStreams: vars.MAX_FOLLOW_STREAMS,
     stopGraceMs: ms(vars.EXPORTER_STOP_GRACE as StringValue),
     terraformBin: vars.TERRAFORM_BIN,

@@ -1,4 +1,3 @@
-import { createWriteStream, WriteStream } from 'node:fs';
 import { Injectable, Logger } from '@nestjs/common';
 import { exportDirectoryOf } from '../export-parameters/export-parameters';
 import { JobFiles } from '../files/job-files';
@@ -7,6 +6,7 @@ import { JobHandler, JobRunContext, JobRunResult } from '../jobs/job-handler';
 import { summariseExportErrors } from './export-report';
 import { killLeftoverExporter } from './leftover-processes';
 import { ProgressTracker } from './progress-tracker';
+import { RunLog } from './run-log';
 import { isDeadServerOnThisHost, readRunRecord } from './run-record';
 import { killLeftoverExporterIn, TerraformExporter } from './terraform-exporter';
 
@@ -54,7 +54,9 @@ export class ExportRunHandler extends JobHandler {
       tracker.packaging();
       context.reportProgress(tracker.progress, tracker.detail);
       await context.flushProgress();
-      return await this.package(job, result.warnings);
+      const logProblem =
+        log.failure && `The job's log is incomplete: it could not be written (${log.failure.message}).`;
+      return await this.package(job, logProblem ? [...result.warnings, logProblem] : result.warnings);
     } finally {
       await log.end();
       await this.files.removeWorkspace(job.id);
@@ -109,40 +111,5 @@ export class ExportRunHandler extends JobHandler {
         error: `The export ran, but its files could not be packaged: ${(error as Error).message}`,
       };
     }
-  }
-}
-
-/**
- * The job's scrubbed log file. A write error (full disk, no descriptors) stops the log and is
- * reported once; the export's own result stands.
- */
-class RunLog {
-  private stream: WriteStream | undefined;
-  private failed = false;
-
-  constructor(
-    private readonly file: string,
-    private readonly onError: (error: Error) => void,
-  ) {}
-
-  write(line: string): void {
-    if (this.failed) return;
-    if (!this.stream) {
-      this.stream = createWriteStream(this.file, { flags: 'a', mode: 0o600 });
-      this.stream.on('error', (error) => {
-        if (!this.failed) this.onError(error);
-        this.failed = true;
-      });
-    }
-    this.stream.write(`${line}\n`);
-  }
-
-  end(): Promise<void> {
-    const stream = this.stream;
-    if (!stream || stream.writableEnded || stream.destroyed) return Promise.resolve();
-    return new Promise((resolve) => {
-      stream.once('error', () => resolve());
-      stream.end(resolve);
-    });
   }
 }

@@ -1,9 +1,8 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { JobQueue } from './job-queue';
 import { JobSignals } from './job-signals';
-
-/** The fallback for a lost "ended" signal: one query for all watched jobs, this often. */
-const FALLBACK_POLL_MS = 5000;
 
 /**
  * Tells waiters (log followers) when a job ends, from the jobs' signals; one slow query for all
@@ -17,6 +16,7 @@ export class JobEndWatcher implements OnModuleInit, OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly signals: JobSignals,
     private readonly queue: JobQueue,
   ) {}
@@ -26,7 +26,8 @@ export class JobEndWatcher implements OnModuleInit, OnModuleDestroy {
       if (signal.kind === 'ended' || signal.kind === 'cancelled') this.release(signal.jobId);
       else if (signal.kind === 'resync') void this.check();
     });
-    this.timer = setInterval(() => void this.check(), FALLBACK_POLL_MS);
+    // The fallback for a lost "ended" signal: one query for all watched jobs.
+    this.timer = setInterval(() => void this.check(), this.config.signalFallbackPollMs);
   }
 
   onModuleDestroy(): void {

@@ -15,6 +15,8 @@ export interface JobWorkerSettings {
   maxConcurrentJobs: number;
   jobTimeoutMs: number;
   jobLeaseMs: number;
+  /** The fallback for lost signals: pending jobs and cancellations are looked up this often. */
+  signalFallbackPollMs: number;
   shutdownGraceMs: number;
   stopGraceMs: number;
 }
@@ -23,8 +25,6 @@ export interface JobWorkerSettings {
 const PROGRESS_WRITE_INTERVAL_MS = 1000;
 /** Progress values reported to the observer as they are passed. */
 const PROGRESS_MILESTONES = [25, 50, 75];
-/** The fallback for lost signals: pending jobs and cancellations are looked up this often. */
-const FALLBACK_POLL_MS = 5000;
 /** Backoff of final-state writes while the database is unreachable. */
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 5000;
@@ -84,7 +84,7 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
     this.unsubscribe = this.signals.subscribe((signal) => this.onSignal(signal));
     this.timers = [
       setInterval(() => void this.heartbeat(), this.heartbeatMs),
-      setInterval(() => this.poll(), FALLBACK_POLL_MS),
+      setInterval(() => this.poll(), this.settings.signalFallbackPollMs),
     ];
     void this.sweep();
     this.startPendingJobs();

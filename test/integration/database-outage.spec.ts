@@ -1,11 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { binaryParser, readZip, sleep, waitForJob } from '../support/jobs';
+import { binaryParser, readZip, sleep, waitForJob, waitForPhase } from '../support/jobs';
+import { processesMatching } from '../support/processes';
 import { killStartedServers, startServer } from '../support/server-process';
 import { STANDIN_TERRAFORM } from '../support/standin';
 import { TcpProxy } from '../support/tcp-proxy';
-import { ENV_CREDENTIALS } from '../support/test-app';
+import { ENV_CREDENTIALS, startTestApp } from '../support/test-app';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 
 /** The outage lasts this long: longer than JOB_LEASE, and the running exports end inside it. */
@@ -99,5 +100,48 @@ describe('a database outage (a TCP proxy between the server and PostgreSQL is cu
     // The exports ended during the outage: their end was recorded only on a later attempt.
     expect(server.output).toMatch(/Could not record the end of job/);
     expect(server.running).toBe(true);
+  });
+
+  it('LISTEN itself comes back: after the outage a cancel made on another server still stops the exporter', async () => {
+    // With a one-hour lease and fallback poll, neither the heartbeat nor the poll can notice the cancel
+    // within this test: only a notification on the re-established LISTEN connection can.
+    const slowPaths = { JOB_LEASE: '1h', SIGNAL_FALLBACK_POLL: '1h' };
+    const runner = await startServer({
+      env: {
+        ...ENV_CREDENTIALS,
+        ...slowPaths,
+        DATABASE_URL: proxy.route(database.url),
+        EXPORT_BASE_DIR: exportBaseDir,
+        TERRAFORM_BIN: STANDIN_TERRAFORM,
+      },
+    });
+    const other = await startTestApp({ database, env: { ...ENV_CREDENTIALS, ...slowPaths } });
+    try {
+      const created = await runner.http
+        .post('/api/v1/exports')
+        .send({ include_filter_resources: ['genesyscloud_user', 'genesyscloud_group::standin:hang'] });
+      expect(created.status).toBe(202);
+      const id = created.body.job_id as string;
+      await waitForPhase(runner.http, id, 'exporting');
+      const workspace = path.join(exportBaseDir, '.runs', id, 'workspace');
+      expect(processesMatching(workspace).length).toBeGreaterThan(0);
+
+      proxy.cut();
+      for (let i = 0; i < 100 && !/Job signals connection lost/.test(runner.output); i++) await sleep(100);
+      expect(runner.output).toMatch(/Job signals connection lost/);
+      await sleep(1000);
+      proxy.restore();
+      for (let i = 0; i < 200 && !/Listening for job signals again/.test(runner.output); i++)
+        await sleep(100);
+      expect(runner.output).toMatch(/Listening for job signals again/);
+
+      await other.http.delete(`/api/v1/exports/${id}`).expect(200);
+      for (let i = 0; i < 300 && processesMatching(workspace).length > 0; i++) await sleep(100);
+      expect(processesMatching(workspace)).toEqual([]);
+      expect((await waitForJob(runner.http, id, ['cancelled'])).status).toBe('cancelled');
+      expect(runner.running).toBe(true);
+    } finally {
+      await other.close();
+    }
   });
 });

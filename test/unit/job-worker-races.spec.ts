@@ -220,6 +220,7 @@ describe('JobWorker lifecycle races (in-memory queue)', () => {
     maxConcurrentJobs: 2,
     jobTimeoutMs: 60_000,
     jobLeaseMs: 300,
+    signalFallbackPollMs: 5000,
     shutdownGraceMs: 50,
     stopGraceMs: 50,
   };
