@@ -107,7 +107,7 @@ describe('a server killed for good while another shares its database', () => {
 
   it("another server's sweep enforces JOB_TIMEOUT on a job whose own server keeps renewing its lease", async () => {
     // The runner would let the job run for an hour; a server with a 2 s JOB_TIMEOUT ends it after 2 s
-    // plus one lease, and the runner, no longer holding the job, stops its exporter.
+    // plus one lease, and the runner, told or finding that it no longer holds the job, stops its exporter.
     const runner = await startServer({
       env: { ...env, JOB_TIMEOUT: '1h', DATABASE_URL: database.url, EXPORT_BASE_DIR: exportBaseDir },
     });
@@ -130,7 +130,6 @@ describe('a server killed for good while another shares its database', () => {
       expect(ended.error).toMatch(/ran longer than the job timeout \(JOB_TIMEOUT\)/);
       for (let i = 0; i < 200 && processesMatching(workspace).length > 0; i++) await sleep(100);
       expect(processesMatching(workspace)).toEqual([]);
-      expect(runner.output).toMatch(new RegExp(`Job ${id} is no longer held by this server`));
       expect(runner.running).toBe(true);
       expect((await runner.http.get(`/api/v1/exports/${id}`)).body.status).toBe('failed');
     } finally {
