@@ -9,7 +9,7 @@ export class ListExportsQuery {
   @IsIn(JOB_STATUSES)
   status?: JobStatus;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20, description: 'Jobs per page' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -18,8 +18,9 @@ export class ListExportsQuery {
   limit = 20;
 
   @ApiPropertyOptional({
+    type: String,
     description: 'Where to continue: the `next_cursor` of the previous page (opaque; absent for the first page)',
-    maxLength: 200,
+    pattern: '^[A-Za-z0-9_-]{1,200}$',
   })
   @IsOptional()
   @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor must be the next_cursor of a previous page' })
@@ -27,7 +28,11 @@ export class ListExportsQuery {
 }
 
 export class JobLogQuery {
-  @ApiPropertyOptional({ description: 'Keep the response open and stream new lines until the job ends', default: false })
+  @ApiPropertyOptional({
+    type: Boolean,
+    description: 'Keep the response open and stream new lines until the job ends',
+    default: false,
+  })
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean({ message: 'follow must be true or false' })

@@ -1,6 +1,13 @@
 import { SkipRateLimit } from '../rate-limit/rate-limits';
-import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { applyDecorators, Controller, Get, Inject } from '@nestjs/common';
+import {
+  ApiExtraModels,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+  getSchemaPath,
+  SchemaObject,
+} from '@nestjs/swagger';
 import {
   HealthCheck,
   HealthCheckResult,
@@ -12,12 +19,79 @@ import {
 import { AppConfig, GENESYS_REGION_MISSING } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ServerLifecycle } from '../lifecycle/server-lifecycle';
+import { exampleProblem } from '../common/problem-details/api-problem-responses';
+import { PROBLEM_CONTENT_TYPE, ProblemDocument } from '../common/problem-details/problem-document';
+import { RETRY_AFTER } from '../openapi/response-headers';
 import { AuthenticationHealthIndicator } from './authentication.health';
 import { ExporterHealthIndicator } from './exporter.health';
 
+/** Each indicator's verdict (`up` or `down`) and what it reports, by indicator name. */
+const INDICATOR_RESULTS: SchemaObject = {
+  type: 'object',
+  additionalProperties: {
+    type: 'object',
+    required: ['status'],
+    properties: { status: { type: 'string', enum: ['up', 'down'] } },
+    additionalProperties: true,
+  },
+};
+
+const HEALTH_DETAILS: Record<string, SchemaObject> = {
+  info: { ...INDICATOR_RESULTS, description: 'The indicators that are up' },
+  error: { ...INDICATOR_RESULTS, description: 'The indicators that are down' },
+  details: { ...INDICATOR_RESULTS, description: 'Every indicator' },
+};
+
+const NO_CACHE = {
+  'Cache-Control': {
+    description: 'Probes must see the current state',
+    required: true,
+    schema: { type: 'string', enum: ['no-cache, no-store, must-revalidate'] },
+  },
+};
+
+/**
+ * A health check route and its documentation (terminus's own shows the 503 as application/json;
+ * it is a problem document). `canFail`: whether the check has indicators that can be down.
+ */
+const HealthResponses = (canFail: boolean) =>
+  applyDecorators(
+    HealthCheck({ noCache: true, swaggerDocumentation: false }),
+    ApiResponse({
+      status: 200,
+      description: 'Healthy',
+      headers: NO_CACHE,
+      schema: {
+        type: 'object',
+        required: ['status', 'info', 'error', 'details'],
+        properties: { status: { type: 'string', enum: ['ok'] }, ...HEALTH_DETAILS },
+      },
+    }),
+    ...(canFail
+      ? [
+          ApiResponse({
+            status: 503,
+            description: 'Not healthy: `error` names the indicators that are down',
+            headers: { ...NO_CACHE, 'Retry-After': RETRY_AFTER },
+            content: {
+              [PROBLEM_CONTENT_TYPE]: {
+                schema: {
+                  allOf: [
+                    { $ref: getSchemaPath(ProblemDocument) },
+                    { type: 'object', required: ['info', 'error', 'details'], properties: HEALTH_DETAILS },
+                  ],
+                },
+                example: exampleProblem('health-check-failed'),
+              },
+            },
+          }),
+        ]
+      : []),
+  );
+
 @ApiTags('health')
-// Public (probes carry no token): an empty requirement says no authentication is needed.
-@ApiSecurity({})
+// Public (probes carry no token).
+@ApiExtraModels(ProblemDocument)
 @SkipRateLimit()
 @Controller('health')
 export class HealthController {
@@ -32,8 +106,9 @@ export class HealthController {
   ) {}
 
   @Get()
-  @HealthCheck()
+  @HealthResponses(true)
   @ApiOperation({
+    operationId: 'checkHealth',
     summary: 'Health',
     description: '200 when the database answers, 503 otherwise; also reports the exporter (informational).',
   })
@@ -44,15 +119,20 @@ export class HealthController {
   }
 
   @Get('live')
-  @HealthCheck()
-  @ApiOperation({ summary: 'Liveness', description: '200 while the process serves requests.' })
+  @HealthResponses(false)
+  @ApiOperation({
+    operationId: 'checkLiveness',
+    summary: 'Liveness',
+    description: '200 while the process serves requests.',
+  })
   live(): Promise<HealthCheckResult> {
     return this.health.check([]);
   }
 
   @Get('ready')
-  @HealthCheck()
+  @HealthResponses(true)
   @ApiOperation({
+    operationId: 'checkReadiness',
     summary: 'Readiness',
     description:
       '200 when the database answers, the exporter is set up and Genesys Cloud has not refused ' +

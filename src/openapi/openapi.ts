@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { X_REQUEST_ID } from './response-headers';
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -12,7 +13,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'A 204 response has no body (RFC 9110), so every job response carries the job state in the ' +
         '`Job-Status` header, 204 answers add a `Link` to the next useful URL, and unfinished jobs add ' +
         '`Retry-After`. Send `Prefer: return=representation` to get 200 with a body instead of 204.\n\n' +
-        'Every error is an RFC 9457 `application/problem+json` document.',
+        'Every error is an RFC 9457 `application/problem+json` document; every answer carries an ' +
+        '`X-Request-Id` to quote when reporting a problem.',
     )
     .setVersion('1.0.0')
     .setLicense('MIT', 'https://opensource.org/license/mit')
@@ -20,9 +22,30 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addServer('/', 'The server that serves this document')
     .addTag('exports', 'Export jobs: start, follow, cancel, download')
     .addTag('health', 'Liveness and readiness probes; public')
+    .addTag('metrics', 'Prometheus metrics; public')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A Genesys Cloud OAuth access token' })
     .build();
-  return SwaggerModule.createDocument(app, config);
+  return declareSharedParts(SwaggerModule.createDocument(app, config));
+}
+
+/**
+ * What every operation has in common, which per-route decorators would only repeat: an
+ * `X-Request-Id` on every answer (unless the route declared when it is missing), and
+ * `security: []` (public) on the routes that declare no security.
+ */
+function declareSharedParts(document: OpenAPIObject): OpenAPIObject {
+  for (const pathItem of Object.values(document.paths)) {
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const operation = pathItem[method];
+      if (!operation) continue;
+      operation.security ??= [];
+      for (const response of Object.values(operation.responses)) {
+        if (!response || '$ref' in response) continue;
+        response.headers = { 'X-Request-Id': X_REQUEST_ID, ...response.headers };
+      }
+    }
+  }
+  return document;
 }
 
 /** Swagger UI at /api/docs and the OpenAPI document at /api/docs-json. */

@@ -2,6 +2,12 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { startTestApp, TestApp } from '../support/test-app';
 
+interface OperationSummary {
+  operationId: string;
+  security?: unknown[];
+  parameters?: { name: string; in: string; schema?: { type?: string } }[];
+}
+
 describe('OpenAPI', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -28,12 +34,70 @@ describe('OpenAPI', () => {
       '/health',
       '/health/live',
       '/health/ready',
+      '/metrics',
     ]);
     expect(doc.components.schemas.CreateExportDto.properties).toHaveProperty('include_filter_resources');
     expect(Object.keys(doc.components.schemas.CreateExportDto.properties)).toHaveLength(20);
     expect(doc.paths['/api/v1/exports/{id}'].get.responses['404'].content).toHaveProperty(
       'application/problem+json',
     );
+  });
+
+  it('names every operation, types every parameter and declares who may call it', async () => {
+    const doc = (await t.http.get('/api/docs-json')).body;
+    const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item as Record<string, OperationSummary>).map(([method, operation]) => ({
+        route: `${method.toUpperCase()} ${path}`,
+        ...operation,
+      })),
+    );
+    expect(Object.fromEntries(operations.map((op) => [op.route, op.operationId]))).toEqual({
+      'POST /api/v1/exports': 'createExport',
+      'GET /api/v1/exports': 'listExports',
+      'GET /api/v1/exports/{id}': 'getExport',
+      'DELETE /api/v1/exports/{id}': 'cancelExport',
+      'GET /api/v1/exports/{id}/results': 'getExportResults',
+      'GET /api/v1/exports/{id}/download': 'downloadExport',
+      'GET /api/v1/exports/{id}/logs': 'getExportLogs',
+      'GET /api/v1/exports/{id}/events': 'getExportEvents',
+      'GET /health': 'checkHealth',
+      'GET /health/live': 'checkLiveness',
+      'GET /health/ready': 'checkReadiness',
+      'GET /metrics': 'getMetrics',
+    });
+    for (const op of operations) {
+      expect([op.route, op.security]).toEqual([
+        op.route,
+        op.route.includes(' /api/v1/') ? [{ bearer: [] }] : [],
+      ]);
+      for (const parameter of op.parameters ?? []) {
+        expect([op.route, parameter.name, typeof parameter.schema?.type]).toEqual([
+          op.route,
+          parameter.name,
+          'string',
+        ]);
+      }
+    }
+    const parameterTypes = (route: string) =>
+      Object.fromEntries(
+        (operations.find((op) => op.route === route)?.parameters ?? [])
+          .filter((parameter) => parameter.in === 'query')
+          .map((parameter) => [parameter.name, parameter.schema]),
+      );
+    expect(parameterTypes('GET /api/v1/exports')).toEqual({
+      status: expect.objectContaining({ type: 'string', enum: expect.arrayContaining(['running']) }),
+      limit: expect.objectContaining({ type: 'integer', minimum: 1, maximum: 100, default: 20 }),
+      cursor: expect.objectContaining({ type: 'string' }),
+    });
+    expect(parameterTypes('GET /api/v1/exports/{id}/logs')).toEqual({
+      follow: expect.objectContaining({ type: 'boolean', default: false }),
+    });
+    expect(doc.servers).toEqual([expect.objectContaining({ url: '/' })]);
+    expect(doc.tags.map((tag: { name: string }) => tag.name).sort()).toEqual([
+      'exports',
+      'health',
+      'metrics',
+    ]);
   });
 
   it('serves Swagger UI', async () => {

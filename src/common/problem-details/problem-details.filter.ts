@@ -5,33 +5,13 @@ import { AuditTrail } from '../../audit/audit-trail';
 import { RejectedRequests } from '../../metrics/rejected-requests';
 import { requestAuditFields } from '../../audit/request-audit-fields';
 import { isDatabaseUnavailable } from '../../database/database-errors';
-import { DomainError, DomainErrorCode } from '../domain-error';
+import { DomainError } from '../domain-error';
 import { RequestValidationError } from '../validation/request-validation.error';
+import { PROBLEM_KINDS, PROBLEM_TYPE_PREFIX, problemTypeOf } from './problem-catalogue';
 import { PROBLEM_CONTENT_TYPE, ProblemDocument } from './problem-document';
-
-const DOMAIN_STATUS: Record<DomainErrorCode, number> = {
-  unauthenticated: 401,
-  'identity-provider-unavailable': 503,
-  'rate-limited': 429,
-  'job-not-found': 404,
-  'job-conflict': 409,
-  'idempotency-key-reused': 422,
-  'invalid-idempotency-key': 400,
-  'shutting-down': 503,
-  'exporter-unavailable': 503,
-  'job-expired': 410,
-  'job-has-no-results': 409,
-  'download-not-available': 404,
-  'invalid-cursor': 400,
-  'job-files-unavailable': 503,
-  'too-many-follow-streams': 429,
-};
 
 /** What a client is told to wait while the database is unreachable (seconds). */
 const DATABASE_RETRY_AFTER_SECONDS = 5;
-
-const PROBLEM_TYPE_PREFIX = 'urn:genesyscloud-export-server:problem:';
-const problemType = (code: string) => `${PROBLEM_TYPE_PREFIX}${code}`;
 
 /**
  * Turns every error, including unknown routes and body-parser failures, into an RFC 9457 problem
@@ -105,14 +85,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
     if (exception instanceof RequestValidationError) {
       return {
-        ...base(400, problemType('invalid-request'), 'The request has invalid fields; see errors.'),
+        ...base(400, problemTypeOf('invalid-request'), 'The request has invalid fields; see errors.'),
         errors: exception.problems,
       };
     }
     if (exception instanceof DomainError) {
       return {
         ...exception.extensions,
-        ...base(DOMAIN_STATUS[exception.code], problemType(exception.code), exception.message),
+        ...base(PROBLEM_KINDS[exception.code].status, problemTypeOf(exception.code), exception.message),
       };
     }
     if (exception instanceof HttpException) {
@@ -127,7 +107,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       this.logger.warn(`Database unavailable: ${(exception as Error).message}`);
       return base(
         503,
-        problemType('database-unavailable'),
+        problemTypeOf('database-unavailable'),
         'The job database cannot be reached right now; running exports go on. Retry after the indicated time.',
       );
     }

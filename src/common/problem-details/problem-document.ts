@@ -1,20 +1,33 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { JOB_STATUSES } from '../../jobs/export-job';
 
 export class FieldProblemView {
-  @ApiProperty({ example: 'must be one of hcl, json, json_hcl, hcl_json' }) detail: string;
-  @ApiProperty({ description: 'JSON Pointer (RFC 6901) into the request', example: '/export_format' })
+  @ApiProperty({ example: 'export_format must be one of hcl, json, json_hcl, hcl_json' }) detail: string;
+  @ApiProperty({
+    description: "JSON Pointer (RFC 6901) into the request body; '' is the whole body",
+    example: '/export_format',
+  })
   pointer: string;
 }
 
 /** RFC 9457 problem details, served as application/problem+json for every error. */
 export class ProblemDocument {
-  @ApiProperty({ example: 'urn:genesyscloud-export-server:problem:job-not-found' }) type: string;
-  @ApiProperty({ example: 'Not Found' }) title: string;
-  @ApiProperty({ example: 404 }) status: number;
-  @ApiProperty({ example: 'No export job "abc" exists.' }) detail: string;
-  @ApiProperty({ example: '/api/v1/exports/abc' }) instance: string;
-  @ApiPropertyOptional({ type: [FieldProblemView], description: 'Each invalid field (400 only)' })
+  @ApiProperty({
+    format: 'uri',
+    description:
+      '`urn:genesyscloud-export-server:problem:<kind>`, or `about:blank` when the status says it all',
+  })
+  type: string;
+  @ApiProperty({ description: 'The HTTP status text' }) title: string;
+  @ApiProperty({ type: 'integer', minimum: 400, maximum: 599 }) status: number;
+  @ApiProperty({ description: 'What went wrong, and what to do about it' }) detail: string;
+  @ApiProperty({ description: 'The request target that was refused' }) instance: string;
+  @ApiPropertyOptional({ type: [FieldProblemView], description: 'Each invalid field (invalid-request only)' })
   errors?: FieldProblemView[];
+  @ApiPropertyOptional({ format: 'uuid', description: 'The job the problem is about' })
+  job_id?: string;
+  @ApiPropertyOptional({ enum: JOB_STATUSES, description: "That job's state" })
+  job_status?: string;
   [extension: string]: unknown;
 }
 

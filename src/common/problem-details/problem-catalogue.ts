@@ -1,0 +1,195 @@
+import { DomainErrorCode } from '../domain-error';
+
+/**
+ * Every kind of problem document the server sends: the domain's errors and the few that HTTP
+ * machinery raises (body parser, static file sending, the database driver). The filter takes each
+ * domain error's status from here and the OpenAPI document its examples, so the two cannot differ.
+ */
+export type ProblemKind =
+  | DomainErrorCode
+  | 'invalid-request'
+  | 'malformed-body'
+  | 'body-too-large'
+  | 'unsupported-media-type'
+  | 'precondition-failed'
+  | 'range-not-satisfiable'
+  | 'database-unavailable'
+  | 'health-check-failed';
+
+export interface ProblemKindInfo {
+  status: number;
+  /** `true`: the type is `urn:genesyscloud-export-server:problem:<kind>`; `false`: `about:blank`. */
+  ownType: boolean;
+  /** A detail as the server words it, for the document's examples. */
+  exampleDetail: string;
+  /** Extension members the server adds, as they appear in the examples. */
+  exampleExtensions?: Record<string, unknown>;
+  /** The request target of the examples; a job's URL unless given. */
+  exampleInstance?: string;
+  /** Raised by the body parser, before the request got its id: the answer has no X-Request-Id. */
+  beforeRequestId?: true;
+}
+
+export const EXAMPLE_JOB_ID = '3f0e8e52-6f1a-4a55-9d7e-2b1c0e7a9a10';
+
+export const PROBLEM_KINDS: Record<ProblemKind, ProblemKindInfo> = {
+  'invalid-request': {
+    status: 400,
+    ownType: true,
+    exampleDetail: 'The request has invalid fields; see errors.',
+    exampleExtensions: {
+      errors: [
+        { pointer: '/export_format', detail: 'export_format must be one of hcl, json, json_hcl, hcl_json' },
+      ],
+    },
+    exampleInstance: '/api/v1/exports',
+  },
+  'malformed-body': {
+    status: 400,
+    ownType: false,
+    exampleDetail: 'Unexpected token } in JSON at position 12',
+    exampleInstance: '/api/v1/exports',
+    beforeRequestId: true,
+  },
+  'invalid-idempotency-key': {
+    status: 400,
+    ownType: true,
+    exampleDetail: 'Idempotency-Key must be 1 to 255 visible ASCII characters.',
+    exampleInstance: '/api/v1/exports',
+  },
+  'invalid-cursor': {
+    status: 400,
+    ownType: true,
+    exampleDetail: 'cursor must be the next_cursor of a previous page of this list.',
+    exampleInstance: '/api/v1/exports?cursor=abc',
+  },
+  unauthenticated: {
+    status: 401,
+    ownType: true,
+    exampleDetail: 'The Authorization header must be "Bearer <Genesys Cloud access token>".',
+    exampleInstance: '/api/v1/exports',
+  },
+  'job-not-found': {
+    status: 404,
+    ownType: true,
+    exampleDetail: `No export job "${EXAMPLE_JOB_ID}" exists.`,
+  },
+  'download-not-available': {
+    status: 404,
+    ownType: true,
+    exampleDetail: 'The export job is running; only completed jobs have a download.',
+    exampleExtensions: { job_id: EXAMPLE_JOB_ID, job_status: 'running' },
+  },
+  'job-conflict': {
+    status: 409,
+    ownType: true,
+    exampleDetail: `An identical export is already running: job ${EXAMPLE_JOB_ID}. Poll it, or cancel it first.`,
+    exampleExtensions: { job_id: EXAMPLE_JOB_ID, job_status: 'running' },
+    exampleInstance: '/api/v1/exports',
+  },
+  'job-has-no-results': {
+    status: 409,
+    ownType: true,
+    exampleDetail: 'The export job failed; it has no results.',
+    exampleExtensions: { job_id: EXAMPLE_JOB_ID, job_status: 'failed' },
+  },
+  'job-expired': {
+    status: 410,
+    ownType: true,
+    exampleDetail: 'The export expired: its files were removed after the retention period (JOB_RETENTION).',
+    exampleExtensions: { job_id: EXAMPLE_JOB_ID, job_status: 'expired' },
+  },
+  'precondition-failed': {
+    status: 412,
+    ownType: false,
+    exampleDetail: 'Precondition Failed',
+  },
+  'body-too-large': {
+    status: 413,
+    ownType: false,
+    exampleDetail: 'request entity too large',
+    exampleInstance: '/api/v1/exports',
+    beforeRequestId: true,
+  },
+  'unsupported-media-type': {
+    status: 415,
+    ownType: false,
+    exampleDetail: 'The request body must be application/json, not text/plain.',
+    exampleInstance: '/api/v1/exports',
+    beforeRequestId: true,
+  },
+  'range-not-satisfiable': {
+    status: 416,
+    ownType: false,
+    exampleDetail: 'Range Not Satisfiable',
+  },
+  'idempotency-key-reused': {
+    status: 422,
+    ownType: true,
+    exampleDetail:
+      'This Idempotency-Key was already used with different parameters; use a new key for a new export.',
+    exampleInstance: '/api/v1/exports',
+  },
+  'rate-limited': {
+    status: 429,
+    ownType: true,
+    exampleDetail: 'Too many create requests; retry in 12 s.',
+    exampleInstance: '/api/v1/exports',
+  },
+  'too-many-follow-streams': {
+    status: 429,
+    ownType: true,
+    exampleDetail:
+      'You already follow 4 logs on this server (MAX_FOLLOW_STREAMS); close one, or read the log without follow.',
+  },
+  'database-unavailable': {
+    status: 503,
+    ownType: true,
+    exampleDetail:
+      'The job database cannot be reached right now; running exports go on. Retry after the indicated time.',
+    exampleInstance: '/api/v1/exports',
+  },
+  'identity-provider-unavailable': {
+    status: 503,
+    ownType: true,
+    exampleDetail: 'Genesys Cloud could not be asked who the token belongs to (timeout); try again shortly.',
+  },
+  'shutting-down': {
+    status: 503,
+    ownType: true,
+    exampleDetail: 'The server is shutting down and accepts no new exports; try again shortly.',
+    exampleInstance: '/api/v1/exports',
+  },
+  'exporter-unavailable': {
+    status: 503,
+    ownType: true,
+    exampleDetail:
+      'The exporter is unavailable: terraform was not found (TERRAFORM_BIN=terraform); install Terraform or set TERRAFORM_BIN.',
+    exampleInstance: '/api/v1/exports',
+  },
+  'job-files-unavailable': {
+    status: 503,
+    ownType: true,
+    exampleDetail:
+      'The export completed, but this server cannot see its files in its export folder (EXPORT_BASE_DIR). ' +
+      'Servers that share a database must share that folder too.',
+    exampleExtensions: { job_id: EXAMPLE_JOB_ID, job_status: 'completed' },
+  },
+  'health-check-failed': {
+    status: 503,
+    ownType: false,
+    exampleDetail: 'Service Unavailable Exception',
+    exampleExtensions: {
+      info: {},
+      error: { database: { status: 'down', message: 'timeout of 2000ms exceeded' } },
+      details: { database: { status: 'down', message: 'timeout of 2000ms exceeded' } },
+    },
+    exampleInstance: '/health/ready',
+  },
+};
+
+export const PROBLEM_TYPE_PREFIX = 'urn:genesyscloud-export-server:problem:';
+
+export function problemTypeOf(kind: ProblemKind): string {
+  return PROBLEM_KINDS[kind].ownType ? `${PROBLEM_TYPE_PREFIX}${kind}` : 'about:blank';
+}
