@@ -1,34 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { ExportParameters } from '../export-parameters/export-parameters';
 import { DatabaseLocks } from './database-locks';
 import {
-  CredentialSource,
   ExportJob,
   ExportOutcome,
   FINISHED_STATUSES,
   isFinished,
   JOB_STATUSES,
   JobStatus,
-  OwnerKind,
 } from './export-job';
 import { IdempotencyKey, IdempotencyKeyRepository } from './idempotency-keys';
 import { ENTERED_AT, JOB_COLUMNS, JobRow, rowsOf, toJob } from './job-rows';
 
-export interface NewJob {
-  parameters: ExportParameters;
-  owner: string;
-  ownerKind: OwnerKind;
-  ownerId: string;
-  ownerName: string | null;
-  organizationId: string | null;
-  credentialSource: CredentialSource;
+/** What a new job is made of: its parameters and owner, and the server creating it. */
+export type NewJob = Pick<
+  ExportJob,
+  'parameters' | 'owner' | 'ownerKind' | 'ownerId' | 'ownerName' | 'organizationId' | 'credentialSource'
+> & {
   /** The creating server, which alone holds a bearer token until the job runs. */
   serverId: string;
   /** A bearer-token job is leased to its creator for this long (renewed while it holds the token). */
   leaseMs: number;
-}
+};
 
 export type CreateOutcome =
   | { kind: 'created'; job: ExportJob }

@@ -1,33 +1,20 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { binaryParser, readZip, sleep, waitForJob, waitForPhase } from '../support/jobs';
 import { processesMatching } from '../support/processes';
-import { killStartedServers, startServer } from '../support/server-process';
+import { startServer, useSharedServerState } from '../support/server-process';
 import { STANDIN_TERRAFORM } from '../support/standin';
 import { ENV_CREDENTIALS } from '../support/test-app';
-import { createTestDatabase, TestDatabase, withClient } from '../support/test-database';
+import { withClient } from '../support/test-database';
 
 describe('crash recovery (server killed with SIGKILL mid-export)', () => {
-  let database: TestDatabase;
-  let exportBaseDir: string;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    exportBaseDir = await mkdtemp(path.join(os.tmpdir(), 'export-server-crash-'));
-  });
-  afterAll(async () => {
-    await killStartedServers();
-    await database.drop();
-    await rm(exportBaseDir, { recursive: true, force: true });
-  });
+  const state = useSharedServerState('crash');
 
   it('fails the running job, kills its exporter, runs the pending one, keeps completed downloads', async () => {
     const env = {
       ...ENV_CREDENTIALS,
-      DATABASE_URL: database.url,
-      EXPORT_BASE_DIR: exportBaseDir,
+      DATABASE_URL: state.database.url,
+      EXPORT_BASE_DIR: state.exportBaseDir,
       TERRAFORM_BIN: STANDIN_TERRAFORM,
       MAX_CONCURRENT_JOBS: '1',
     };
@@ -47,7 +34,7 @@ describe('crash recovery (server killed with SIGKILL mid-export)', () => {
     const pending = (
       await http.post('/api/v1/exports').send({ include_filter_resources: ['genesyscloud_team'] })
     ).body.job_id;
-    const workspace = path.join(exportBaseDir, '.runs', running, 'workspace');
+    const workspace = path.join(state.exportBaseDir, '.runs', running, 'workspace');
     for (let i = 0; i < 100 && processesMatching(workspace).length < 2; i++) await sleep(100);
     expect(processesMatching(workspace).length).toBeGreaterThanOrEqual(2); // terraform and its provider
 
@@ -63,7 +50,7 @@ describe('crash recovery (server killed with SIGKILL mid-export)', () => {
     expect(interrupted.error).toMatch(/interrupted: the server running it stopped/);
     expect(processesMatching(workspace)).toEqual([]);
     expect(existsSync(workspace)).toBe(false);
-    expect(existsSync(path.join(exportBaseDir, running))).toBe(false);
+    expect(existsSync(path.join(state.exportBaseDir, running))).toBe(false);
 
     expect((await waitForJob(second.http, pending)).status).toBe('completed');
     const zip = await second.http
@@ -73,7 +60,7 @@ describe('crash recovery (server killed with SIGKILL mid-export)', () => {
     expect(zip.status).toBe(200);
     expect([...(await readZip(zip.body)).keys()]).toEqual(['genesyscloud/genesyscloud.tf.json']);
 
-    const stuck = await withClient(database.url, (c) =>
+    const stuck = await withClient(state.database.url, (c) =>
       c.query("SELECT id FROM export_jobs WHERE status = 'running'"),
     );
     expect(stuck.rows).toEqual([]);

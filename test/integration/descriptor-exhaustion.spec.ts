@@ -1,15 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import * as http from 'node:http';
 import * as net from 'node:net';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { sleep } from '../support/jobs';
-import { killStartedServers, startServer } from '../support/server-process';
+import { startServer, useSharedServerState } from '../support/server-process';
 import { STANDIN_TERRAFORM } from '../support/standin';
 import { ENV_CREDENTIALS } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
 
 /** The server's descriptor limit (`prlimit --nofile`), and how many are left free when it is exhausted. */
 const LIMIT = 200;
@@ -21,25 +17,15 @@ if (!hasPrlimit) console.log('skipped: descriptor-exhaustion test: prlimit (util
 const openDescriptors = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 
 (hasPrlimit ? describe : describe.skip)('descriptors exhausted when an export starts', () => {
-  let database: TestDatabase;
-  let exportBaseDir: string;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    exportBaseDir = await mkdtemp(path.join(os.tmpdir(), 'export-server-emfile-'));
-  });
-  afterAll(async () => {
-    await killStartedServers();
-    await database.drop();
-    await rm(exportBaseDir, { recursive: true, force: true });
-  });
+  const state = useSharedServerState('emfile');
 
   it('fails that job with a message saying so; the server stays up and runs the next one', async () => {
     const server = await startServer({
       command: ['prlimit', `--nofile=${LIMIT}:${LIMIT}`, '--'],
       env: {
         ...ENV_CREDENTIALS,
-        DATABASE_URL: database.url,
-        EXPORT_BASE_DIR: exportBaseDir,
+        DATABASE_URL: state.database.url,
+        EXPORT_BASE_DIR: state.exportBaseDir,
         TERRAFORM_BIN: STANDIN_TERRAFORM,
       },
     });

@@ -6,9 +6,8 @@ import { EXPORTABLE_RESOURCE_TYPES } from '../../src/exports/exportable-resource
 import { ExporterVariant } from '../support/exporters';
 import { binaryParser, readZip, sleep, waitForJob, waitForPhase, waitForRemoval } from '../support/jobs';
 import { processesMatching } from '../support/processes';
-import { killStartedServers, startServer } from '../support/server-process';
+import { startServer, useSharedServerState } from '../support/server-process';
 import { ENV_CREDENTIALS, startTestApp, TestApp, TEST_TOKEN } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
 
 /**
  * The scenarios every exporter must pass with the same outcomes, files, phases and error texts:
@@ -34,7 +33,7 @@ export function describeExporterScenarios(prepare: (rootDir: string) => Promise<
     processesMatching(path.join(t.exportBaseDir, '.runs', jobId));
 
   async function waitForExporter(t: TestApp, jobId: string): Promise<void> {
-    await waitForPhase(t.http, jobId, 'exporting', 60_000);
+    await waitForPhase(t.http, jobId, 'exporting', 180_000);
     for (let i = 0; i < 100 && exporterProcesses(t, jobId).length < 2; i++) await sleep(100);
     expect(exporterProcesses(t, jobId).length).toBeGreaterThanOrEqual(2); // terraform and its provider
   }
@@ -414,17 +413,7 @@ export function describeExporterScenarios(prepare: (rootDir: string) => Promise<
   });
 
   describe('kill -9 of the server mid-run, then a restart', () => {
-    let database: TestDatabase;
-    let exportBaseDir: string;
-    beforeAll(async () => {
-      database = await createTestDatabase();
-      exportBaseDir = await mkdtemp(path.join(os.tmpdir(), 'export-server-crash-'));
-    });
-    afterAll(async () => {
-      await killStartedServers();
-      await database.drop();
-      await rm(exportBaseDir, { recursive: true, force: true });
-    }, SCENARIO_TIMEOUT_MS);
+    const state = useSharedServerState('crash', SCENARIO_TIMEOUT_MS);
 
     it(
       'fails the running job, kills its exporter and runs the next one',
@@ -432,18 +421,18 @@ export function describeExporterScenarios(prepare: (rootDir: string) => Promise<
         const env = {
           ...ENV_CREDENTIALS,
           ...variant.env,
-          DATABASE_URL: database.url,
-          EXPORT_BASE_DIR: exportBaseDir,
+          DATABASE_URL: state.database.url,
+          EXPORT_BASE_DIR: state.exportBaseDir,
           MAX_CONCURRENT_JOBS: '1',
         };
         const first = await startServer({ env });
         const running = (await first.http.post('/api/v1/exports').send({ include_filter_resources: HANG }))
           .body.job_id;
-        await waitForPhase(first.http, running, 'exporting', 60_000);
+        await waitForPhase(first.http, running, 'exporting', 180_000);
         const pending = (
           await first.http.post('/api/v1/exports').send({ include_filter_resources: ['genesyscloud_team'] })
         ).body.job_id;
-        const workspace = path.join(exportBaseDir, '.runs', running, 'workspace');
+        const workspace = path.join(state.exportBaseDir, '.runs', running, 'workspace');
         for (let i = 0; i < 100 && processesMatching(workspace).length < 2; i++) await sleep(100);
         expect(processesMatching(workspace).length).toBeGreaterThanOrEqual(2);
 

@@ -3,31 +3,21 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { sleep, waitForJob } from '../support/jobs';
 import { processesMatching } from '../support/processes';
-import { killStartedServers, startServer } from '../support/server-process';
+import { startServer, useSharedServerState } from '../support/server-process';
 import { STANDIN_TERRAFORM } from '../support/standin';
 import { ENV_CREDENTIALS, TEST_CLIENT_SECRET, TEST_TOKEN } from '../support/test-app';
-import { createTestDatabase, TestDatabase, withClient } from '../support/test-database';
+import { withClient } from '../support/test-database';
 
 /** Every text the server keeps: its log output, every table, every file under EXPORT_BASE_DIR. */
 describe('credentials are never written down', () => {
-  let database: TestDatabase;
-  let exportBaseDir: string;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    exportBaseDir = await mkdtemp(path.join(os.tmpdir(), 'export-server-secrets-'));
-  });
-  afterAll(async () => {
-    await killStartedServers();
-    await database.drop();
-    await rm(exportBaseDir, { recursive: true, force: true });
-  });
+  const state = useSharedServerState('secrets');
 
-  it('neither the token nor the client secret appears in logs, the database or any file, even when the exporter echoes them', async () => {
+  it('neither the token nor the client secret appears in logs, the state.database or any file, even when the exporter echoes them', async () => {
     const server = await startServer({
       env: {
         ...ENV_CREDENTIALS,
-        DATABASE_URL: database.url,
-        EXPORT_BASE_DIR: exportBaseDir,
+        DATABASE_URL: state.database.url,
+        EXPORT_BASE_DIR: state.exportBaseDir,
         TERRAFORM_BIN: STANDIN_TERRAFORM,
         LOG_LEVEL: 'trace',
       },
@@ -82,7 +72,7 @@ describe('credentials are never written down', () => {
     expect(created?.audit).toMatchObject({ requestId: withToken.headers['x-request-id'] });
 
     const places: [string, string][] = [['server output', server.output]];
-    await withClient(database.url, async (client) => {
+    await withClient(state.database.url, async (client) => {
       const tables = await client.query<{ tablename: string }>(
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public'",
       );
@@ -91,7 +81,7 @@ describe('credentials are never written down', () => {
         places.push([`table ${tablename}`, rows.rows.map((r) => r.row).join('\n')]);
       }
     });
-    for (const entry of await readdir(exportBaseDir, { withFileTypes: true, recursive: true })) {
+    for (const entry of await readdir(state.exportBaseDir, { withFileTypes: true, recursive: true })) {
       if (entry.isFile()) {
         const file = path.join(entry.parentPath, entry.name);
         places.push([file, await readFile(file, 'latin1')]);
@@ -108,7 +98,7 @@ describe('credentials are never written down', () => {
     const server = await startServer({
       env: {
         ...ENV_CREDENTIALS,
-        DATABASE_URL: database.url,
+        DATABASE_URL: state.database.url,
         EXPORT_BASE_DIR: folder,
         TERRAFORM_BIN: STANDIN_TERRAFORM,
       },

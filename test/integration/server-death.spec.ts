@@ -1,30 +1,18 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { sleep, waitForJob, waitForPhase, waitForRemoval } from '../support/jobs';
 import { processesMatching } from '../support/processes';
-import { killStartedServers, startServer } from '../support/server-process';
+import { startServer, useSharedServerState } from '../support/server-process';
 import { STANDIN_TERRAFORM } from '../support/standin';
 import { ENV_CREDENTIALS, startTestApp, TEST_TOKEN } from '../support/test-app';
-import { createTestDatabase, TestDatabase, withClient } from '../support/test-database';
+import { withClient } from '../support/test-database';
 
 /**
  * Two servers on one database and one export folder. One is killed with SIGKILL and never
  * restarted: the other must end its jobs (the lease runs out, its sweep fails them).
  */
 describe('a server killed for good while another shares its database', () => {
-  let database: TestDatabase;
-  let exportBaseDir: string;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    exportBaseDir = await mkdtemp(path.join(os.tmpdir(), 'export-server-death-'));
-  });
-  afterAll(async () => {
-    await killStartedServers();
-    await database.drop();
-    await rm(exportBaseDir, { recursive: true, force: true });
-  });
+  const state = useSharedServerState('death');
 
   const env = {
     ...ENV_CREDENTIALS,
@@ -36,7 +24,7 @@ describe('a server killed for good while another shares its database', () => {
   const bearer = `Bearer ${TEST_TOKEN}`;
 
   it('its running job and its pending bearer-token job are failed by the survivor, and can be submitted again', async () => {
-    const shared = { ...env, DATABASE_URL: database.url, EXPORT_BASE_DIR: exportBaseDir };
+    const shared = { ...env, DATABASE_URL: state.database.url, EXPORT_BASE_DIR: state.exportBaseDir };
     const doomed = await startServer({ env: shared });
     const hanging = { include_filter_resources: ['genesyscloud_user', 'genesyscloud_group::standin:hang'] };
     const running = (await doomed.http.post('/api/v1/exports').send(hanging)).body.job_id as string;
@@ -45,7 +33,7 @@ describe('a server killed for good while another shares its database', () => {
     const waiting = { include_filter_resources: ['genesyscloud_team'] };
     const pending = (await doomed.http.post('/api/v1/exports').set('Authorization', bearer).send(waiting))
       .body.job_id as string;
-    const workspace = path.join(exportBaseDir, '.runs', running, 'workspace');
+    const workspace = path.join(state.exportBaseDir, '.runs', running, 'workspace');
     for (let i = 0; i < 100 && processesMatching(workspace).length < 2; i++) await sleep(100);
 
     const survivor = await startServer({ env: shared });
@@ -67,7 +55,7 @@ describe('a server killed for good while another shares its database', () => {
     for (let i = 0; i < 100 && processesMatching(workspace).length > 0; i++) await sleep(100);
     expect(processesMatching(workspace)).toEqual([]);
     // The sweep removes the workspace, then the partial export: wait (bounded) for both.
-    const partial = path.join(exportBaseDir, running);
+    const partial = path.join(state.exportBaseDir, running);
     await waitForRemoval([workspace, partial]);
     expect(existsSync(workspace)).toBe(false);
     expect(existsSync(partial)).toBe(false);
@@ -109,10 +97,15 @@ describe('a server killed for good while another shares its database', () => {
     // The runner would let the job run for an hour; a server with a 2 s JOB_TIMEOUT ends it after 2 s
     // plus one lease, and the runner, told or finding that it no longer holds the job, stops its exporter.
     const runner = await startServer({
-      env: { ...env, JOB_TIMEOUT: '1h', DATABASE_URL: database.url, EXPORT_BASE_DIR: exportBaseDir },
+      env: {
+        ...env,
+        JOB_TIMEOUT: '1h',
+        DATABASE_URL: state.database.url,
+        EXPORT_BASE_DIR: state.exportBaseDir,
+      },
     });
     const strict = await startTestApp({
-      database,
+      database: state.database,
       env: { ...ENV_CREDENTIALS, JOB_TIMEOUT: '2s', JOB_LEASE: '3s' },
     });
     try {
@@ -121,7 +114,7 @@ describe('a server killed for good while another shares its database', () => {
         .send({ include_filter_resources: ['genesyscloud_user', 'genesyscloud_group::standin:hang'] });
       const id = created.body.job_id as string;
       await waitForPhase(runner.http, id, 'exporting');
-      const workspace = path.join(exportBaseDir, '.runs', id, 'workspace');
+      const workspace = path.join(state.exportBaseDir, '.runs', id, 'workspace');
 
       const ended = await waitForJob(strict.http, id, ['failed', 'completed', 'cancelled'], {
         timeoutMs: 30_000,

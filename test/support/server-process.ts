@@ -1,9 +1,12 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { freePort } from '../../src/database/embedded-postgres';
 import { sleep } from './jobs';
+import { createTestDatabase, TestDatabase } from './test-database';
 
 /** The built server, as `npm start` runs it (tests that use it need `npm run build` first; `pretest` does it). */
 export const SERVER_MAIN = path.resolve(__dirname, '../../dist/src/main.js');
@@ -209,4 +212,38 @@ export async function startServer(options: ServerProcessOptions, timeoutMs?: num
 /** SIGKILLs every server this module started that still runs (for afterEach / afterAll). */
 export async function killStartedServers(): Promise<void> {
   await Promise.all([...started].map((server) => server.kill()));
+}
+
+/** The database and export folder that the servers of one describe block share. */
+export interface SharedServerState {
+  readonly database: TestDatabase;
+  readonly exportBaseDir: string;
+}
+
+/**
+ * Call inside a describe block: before its tests, a database and an export folder (named after
+ * `name`) for the server processes they start; after them, those servers are killed and both removed.
+ */
+export function useSharedServerState(name: string, afterAllTimeoutMs?: number): SharedServerState {
+  let database: TestDatabase | undefined;
+  let exportBaseDir: string | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    exportBaseDir = await mkdtemp(path.join(os.tmpdir(), `export-server-${name}-`));
+  });
+  afterAll(async () => {
+    await killStartedServers();
+    await database?.drop();
+    if (exportBaseDir) await rm(exportBaseDir, { recursive: true, force: true });
+  }, afterAllTimeoutMs);
+  return {
+    get database() {
+      if (!database) throw new Error('the shared database exists only inside the tests');
+      return database;
+    },
+    get exportBaseDir() {
+      if (!exportBaseDir) throw new Error('the shared export folder exists only inside the tests');
+      return exportBaseDir;
+    },
+  };
 }
