@@ -54,5 +54,5 @@ export async function findExportConfigProblem(
 function formatsOf(parameters: ExportParameters): ('json' | 'hcl')[] {
   const format = parameters.export_as_hcl ? 'hcl' : (parameters.export_format ?? 'json');
   if (format === 'json_hcl' || format === 'hcl_json') return ['hcl', 'json'];
-  return [format];
+  return format === 'hcl' ? ['hcl'] : ['json'];
 }

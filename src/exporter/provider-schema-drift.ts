@@ -1,32 +1,17 @@
-import { ExportParameters } from '../export-parameters/export-parameters';
+import { EXPORT_ATTRIBUTE_NAMES, EXPORT_ATTRIBUTES, TerraformType } from '../export-parameters/export-attributes';
 
-/**
- * The cty types (as `terraform providers schema -json` prints them) of the genesyscloud_tf_export
- * attributes this server validates and writes, provider v1.84.1 (reference §1).
- */
-const LIST = ['list', 'string'];
-export const EXPECTED_EXPORT_ATTRIBUTE_TYPES: Readonly<Record<keyof ExportParameters, unknown>> = {
-  directory: 'string',
-  resource_types: LIST,
-  include_filter_resources: LIST,
-  include_filter_resources_by_id: LIST,
-  exclude_filter_resources: LIST,
-  replace_with_datasource: LIST,
-  include_state_file: 'bool',
-  export_as_hcl: 'bool',
-  export_format: 'string',
-  split_files_by_resource: 'bool',
-  log_permission_errors: 'bool',
-  exclude_attributes: LIST,
-  enable_dependency_resolution: 'bool',
-  ignore_cyclic_deps: 'bool',
-  compress: 'bool',
-  export_computed: 'bool',
-  use_legacy_architect_flow_exporter: 'bool',
-  max_concurrent_threads: 'number',
-  export_deprecated: 'bool',
-  export_omit_unresolved_refs: 'bool',
+/** Each Terraform type as `terraform providers schema -json` prints it (a cty type). */
+const CTY_TYPES: Readonly<Record<TerraformType, unknown>> = {
+  string: 'string',
+  bool: 'bool',
+  number: 'number',
+  'list(string)': ['list', 'string'],
 };
+
+/** The cty types of the genesyscloud_tf_export attributes this server validates and writes. */
+export const EXPECTED_EXPORT_ATTRIBUTE_TYPES: Readonly<Record<string, unknown>> = Object.fromEntries(
+  EXPORT_ATTRIBUTE_NAMES.map((name) => [name, CTY_TYPES[EXPORT_ATTRIBUTES[name].type]]),
+);
 
 export interface SchemaDrift {
   /** Each difference, as an operator reads it. */

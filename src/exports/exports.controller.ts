@@ -17,6 +17,7 @@ import {
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
+  ApiBody,
   ApiExtraModels,
   ApiHeader,
   ApiNoContentResponse,
@@ -55,7 +56,7 @@ import {
 } from '../openapi/response-headers';
 import { PrincipalRateLimitGuard } from '../rate-limit/rate-limit.guards';
 import { RateLimitClass } from '../rate-limit/rate-limits';
-import { CreateExportDto } from './dto/create-export.dto';
+import { CREATE_EXPORT_EXAMPLES, CreateExportDto } from './dto/create-export.dto';
 import { toExportParameters } from './request-parameters';
 import { ExportsService } from './exports.service';
 import { jobPath, listPath, noContentOr, notModifiedSince, setJobHeaders } from './job-response';
@@ -133,6 +134,7 @@ export class ExportsController {
       'Makes retries safe: the same key and parameters within 24 h answer with the job the first request ' +
       'created (header `Idempotent-Replayed: true`); the same key with other parameters is 422.',
   })
+  @ApiBody({ type: CreateExportDto, examples: CREATE_EXPORT_EXAMPLES })
   @ApiAcceptedResponse({
     type: JobAcceptedView,
     headers: { Location: LOCATION, ...JOB_HEADERS, 'Idempotent-Replayed': IDEMPOTENT_REPLAYED },

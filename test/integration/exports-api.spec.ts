@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { binaryParser, readZip, waitForJob, waitForRemoval } from '../support/jobs';
@@ -21,6 +21,20 @@ describe('exports API (real HTTP, PostgreSQL and the Terraform stand-in)', () =>
     expect(res.status).toBe(202);
     return res.body.job_id;
   }
+
+  describe('the request examples of openapi.json', () => {
+    const committed = JSON.parse(readFileSync(path.resolve(__dirname, '../../openapi.json'), 'utf8'));
+    const examples = committed.paths['/api/v1/exports'].post.requestBody.content['application/json'].examples;
+
+    it('declares at least one', () => {
+      expect(Object.keys(examples).length).toBeGreaterThan(0);
+    });
+
+    it.each(Object.keys(examples))('POST accepts %s with 202, and the job completes', async (name) => {
+      const jobId = await startExport(examples[name].value);
+      expect((await waitForJob(t.http, jobId)).status).toBe('completed');
+    });
+  });
 
   describe('a whole export', () => {
     let jobId: string;

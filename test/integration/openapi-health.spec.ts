@@ -100,6 +100,18 @@ describe('OpenAPI', () => {
     ]);
   });
 
+  it('declares no request default the server does not apply: each field names the provider default instead', async () => {
+    const doc = (await t.http.get('/api/docs-json')).body;
+    const fields = Object.entries(doc.components.schemas.CreateExportDto.properties) as [string, object][];
+    for (const [name, schema] of fields) {
+      expect([name, schema]).not.toEqual([name, expect.objectContaining({ default: expect.anything() })]);
+      expect([name, schema]).toEqual([
+        name,
+        expect.objectContaining({ description: expect.stringMatching(/Provider default: [^ ]+\.$/) }),
+      ]);
+    }
+  });
+
   it('serves Swagger UI', async () => {
     const res = await t.http.get('/api/docs').redirects(1);
     expect(res.status).toBe(200);

@@ -1,14 +1,13 @@
-/** The boolean attributes of genesyscloud_tf_export (reference §1), as the tests restate them. */
-export const BOOLEAN_ATTRIBUTES = [
-  'include_state_file',
-  'export_as_hcl',
-  'split_files_by_resource',
-  'log_permission_errors',
-  'enable_dependency_resolution',
-  'ignore_cyclic_deps',
-  'compress',
-  'export_computed',
-  'use_legacy_architect_flow_exporter',
-  'export_deprecated',
-  'export_omit_unresolved_refs',
-];
+import {
+  EXPORT_ATTRIBUTE_NAMES,
+  EXPORT_ATTRIBUTES,
+  ExportAttributeName,
+  TerraformType,
+} from '../../src/export-parameters/export-attributes';
+
+function attributesOfType(type: TerraformType): ExportAttributeName[] {
+  return EXPORT_ATTRIBUTE_NAMES.filter((name) => EXPORT_ATTRIBUTES[name].type === type);
+}
+
+/** The boolean attributes of genesyscloud_tf_export, from the server's attribute table. */
+export const BOOLEAN_ATTRIBUTES = attributesOfType('bool');

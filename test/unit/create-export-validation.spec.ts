@@ -6,33 +6,10 @@ import {
   EXPORTABLE_RESOURCE_TYPES,
   EXPORTABLE_RESOURCE_TYPE_SET,
 } from '../../src/exports/exportable-resource-types';
+import { EXPORT_ATTRIBUTE_NAMES } from '../../src/export-parameters/export-attributes';
 import { EXPORT_DEFAULT_DIRECTORY } from '../../src/export-parameters/export-parameters';
 import { toExportParameters } from '../../src/exports/request-parameters';
 import { BOOLEAN_ATTRIBUTES } from '../support/export-attributes';
-
-/** The 20 attributes of genesyscloud_tf_export v1.84.1. */
-const PROVIDER_ATTRIBUTES = [
-  'directory',
-  'resource_types',
-  'include_filter_resources',
-  'include_filter_resources_by_id',
-  'exclude_filter_resources',
-  'replace_with_datasource',
-  'include_state_file',
-  'export_as_hcl',
-  'export_format',
-  'split_files_by_resource',
-  'log_permission_errors',
-  'exclude_attributes',
-  'enable_dependency_resolution',
-  'ignore_cyclic_deps',
-  'compress',
-  'export_computed',
-  'use_legacy_architect_flow_exporter',
-  'max_concurrent_threads',
-  'export_deprecated',
-  'export_omit_unresolved_refs',
-];
 
 const FILTER_LISTS = [
   'resource_types',
@@ -142,7 +119,7 @@ describe('CreateExportDto through the validation pipe', () => {
 
     it('covers all 20 provider attributes across those bodies', () => {
       const given = new Set(fullBodies.flatMap((body) => Object.keys(body)));
-      expect([...given].sort()).toEqual([...PROVIDER_ATTRIBUTES].sort());
+      expect([...given].sort()).toEqual([...EXPORT_ATTRIBUTE_NAMES].sort());
     });
 
     it('accepts an empty body and stores no attribute, so every provider default applies', async () => {
@@ -151,7 +128,7 @@ describe('CreateExportDto through the validation pipe', () => {
     });
 
     it('accepts null for every attribute and stores none of them (null unsets in Terraform)', async () => {
-      const body = Object.fromEntries(PROVIDER_ATTRIBUTES.map((name) => [name, null]));
+      const body = Object.fromEntries(EXPORT_ATTRIBUTE_NAMES.map((name) => [name, null]));
       const dto = await expectAccepted(body);
       expect(toExportParameters(dto)).toStrictEqual({});
     });

@@ -1,9 +1,18 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional, ApiPropertyOptions, ExamplesObject } from '@nestjs/swagger';
 import { IsBoolean, IsOptional } from 'class-validator';
 import { RE2JS, RE2JSException } from 're2js';
 import { ConflictsWith, EntryCheck, IsStringList, Satisfies } from '../../common/validation/validation-pipe';
 import { EXPORTABLE_RESOURCE_TYPES, EXPORTABLE_RESOURCE_TYPE_SET } from '../exportable-resource-types';
-import { EXPORT_DEFAULT_DIRECTORY, EXPORT_FORMATS, normaliseExportDirectory } from '../../export-parameters/export-parameters';
+import { EXPORT_DEFAULT_DIRECTORY, normaliseExportDirectory } from '../../export-parameters/export-parameters';
+import {
+  conflictingAttributes,
+  EntryRule,
+  EXPORT_ATTRIBUTE_NAMES,
+  EXPORT_ATTRIBUTES,
+  ExportAttribute,
+  ExportAttributeName,
+  ExportAttributeValues,
+} from '../../export-parameters/export-attributes';
 
 const MAX_LIST_ENTRIES = 200;
 const MAX_ENTRY_LENGTH = 512;
@@ -17,11 +26,8 @@ const MAX_DIRECTORY_LENGTH = 200;
 const MAX_DIRECTORY_LEVELS = 8;
 // The service writes the job's download archive under this name in the job folder.
 const RESERVED_DIRECTORY_NAME = 'export.zip';
-const MAX_THREADS = 100;
 const MAX_SUGGESTION_DISTANCE = 3;
 
-const ONE_FILTER_HINT = 'the provider accepts only one filter attribute';
-const ONE_FORMAT_HINT = 'the provider accepts only one of them (export_as_hcl is deprecated: use export_format)';
 const BOOLEAN_MESSAGE = '$property must be a JSON boolean (true or false)';
 
 const REGEX_FILTER_SYNTAX =
@@ -202,7 +208,7 @@ const checkIdFilter = withTerraformStringRules((entry) => {
 });
 
 /** The resource types whose exporters run: as in the provider's createTfExport, the first non-empty filter decides. */
-function exportedResourceTypes(dto: CreateExportDto): { types: ReadonlySet<string>; selectedBy: string } {
+function exportedResourceTypes(dto: ExportRequest): { types: ReadonlySet<string>; selectedBy: string } {
   const typesIn = (entries: unknown[]): Set<string> =>
     new Set(entries.filter(isString).map((entry) => splitFilterEntry(entry).type));
   if (isNonEmptyArray(dto.include_filter_resources)) {
@@ -229,7 +235,7 @@ function exportedResourceTypes(dto: CreateExportDto): { types: ReadonlySet<strin
 }
 
 /** With dependency resolution the provider only warns about an exclusion for a type it does not run. */
-function dependencyResolutionApplies(dto: CreateExportDto): boolean {
+function dependencyResolutionApplies(dto: ExportRequest): boolean {
   return (
     dto.enable_dependency_resolution === true &&
     (isNonEmptyArray(dto.include_filter_resources) || isNonEmptyArray(dto.include_filter_resources_by_id))
@@ -237,7 +243,7 @@ function dependencyResolutionApplies(dto: CreateExportDto): boolean {
 }
 
 /** exclude_attributes: `<type or RE2 regex>.<attribute>[.<nested>...]`, checked as populateConfigExcluded does. */
-function createExcludedAttributeCheck(dto: CreateExportDto): EntryCheck {
+function createExcludedAttributeCheck(dto: ExportRequest): EntryCheck {
   const compiler = new Re2Compiler();
   const exported = exportedResourceTypes(dto);
   const mustMatchExportedType = !dependencyResolutionApplies(dto);
@@ -325,299 +331,150 @@ function directoryProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-function exportFormatProblem(value: unknown): string | undefined {
-  const formats: readonly string[] = EXPORT_FORMATS;
-  return typeof value === 'string' && formats.includes(value.toLowerCase())
-    ? undefined
-    : `export_format must be one of ${EXPORT_FORMATS.join(', ')} (case-insensitive)`;
+/** The entry checks, by the table's entry rule; each validation of a list builds its own (regex budgets are per list). */
+const ENTRY_CHECKS: Record<EntryRule, (request: ExportRequest) => EntryCheck> = {
+  'type-or-type-label': () => checkLabelFilter,
+  'type-or-type-regex': createRegexFilterCheck,
+  'type-and-id': () => checkIdFilter,
+  'attribute-path': createExcludedAttributeCheck,
+};
+
+function joinWith(conjunction: string, words: readonly string[]): string {
+  return words.length <= 1
+    ? words.join('')
+    : `${words.slice(0, -1).join(', ')} ${conjunction} ${words[words.length - 1]}`;
 }
 
-function threadCountProblem(value: unknown): string | undefined {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_THREADS
-    ? undefined
-    : `max_concurrent_threads must be an integer from 0 to ${MAX_THREADS}`;
+/** How one attribute's value is checked, and what its OpenAPI schema and description say about that. */
+interface ValueRule {
+  check: PropertyDecorator;
+  schema: ApiPropertyOptions;
+  sentence?: string;
 }
 
-const LIST_LIMITS = { maxEntries: MAX_LIST_ENTRIES, maxEntryLength: MAX_ENTRY_LENGTH };
-const LIST_SCHEMA = {
-  type: 'array',
-  items: { type: 'string', maxLength: MAX_ENTRY_LENGTH },
-  maxItems: MAX_LIST_ENTRIES,
-  nullable: true,
-} as const;
+function listRule(name: string, entries: EntryRule | undefined): ValueRule {
+  if (entries === undefined) {
+    throw new Error(`export-attributes.json: the list ${name} has no entry rule`);
+  }
+  const createEntryCheck = ENTRY_CHECKS[entries];
+  return {
+    check: IsStringList({
+      maxEntries: MAX_LIST_ENTRIES,
+      maxEntryLength: MAX_ENTRY_LENGTH,
+      createEntryCheck: (request) => createEntryCheck(request as ExportRequest),
+    }),
+    schema: { type: 'array', items: { type: 'string', maxLength: MAX_ENTRY_LENGTH }, maxItems: MAX_LIST_ENTRIES },
+  };
+}
+
+function allowedValueRule(name: string, allowed: readonly string[], caseInsensitive: boolean): ValueRule {
+  const accepts = (value: string): boolean => allowed.includes(caseInsensitive ? value.toLowerCase() : value);
+  const caseNote = caseInsensitive ? ' (case-insensitive)' : '';
+  return {
+    check: Satisfies(name, (value) =>
+      typeof value === 'string' && accepts(value) ? undefined : `${name} must be one of ${allowed.join(', ')}${caseNote}`,
+    ),
+    schema: { type: 'string', enum: [...allowed] },
+    sentence: `One of ${joinWith('or', allowed)}${caseNote}.`,
+  };
+}
+
+function integerRule(name: string, minimum: number | undefined, maximum: number | undefined): ValueRule {
+  if (minimum === undefined || maximum === undefined) {
+    throw new Error(`export-attributes.json: the number ${name} needs a minimum and a maximum`);
+  }
+  return {
+    check: Satisfies(name, (value) =>
+      typeof value === 'number' && Number.isInteger(value) && value >= minimum && value <= maximum
+        ? undefined
+        : `${name} must be an integer from ${minimum} to ${maximum}`,
+    ),
+    schema: { type: 'integer', minimum, maximum },
+    sentence: `An integer from ${minimum} to ${maximum}.`,
+  };
+}
+
+const DIRECTORY_VALUE_RULE: ValueRule = {
+  check: Satisfies('exportDirectory', directoryProblem),
+  schema: { type: 'string', maxLength: MAX_DIRECTORY_LENGTH },
+  sentence:
+    `It must be ${DIRECTORY_RULE}. A leading "./" and duplicate or trailing slashes are accepted; ".", "..", ` +
+    'absolute paths, "~", "\\" and "%" are not. It must be at least one level below the job folder (compress ' +
+    `writes the zip into its parent) and must not start with "${RESERVED_DIRECTORY_NAME}".`,
+};
+
+function valueRuleOf(name: string, attribute: ExportAttribute): ValueRule {
+  switch (attribute.type) {
+    case 'bool':
+      return { check: IsBoolean({ message: BOOLEAN_MESSAGE }), schema: { type: 'boolean' } };
+    case 'number':
+      return integerRule(name, attribute.minimum, attribute.maximum);
+    case 'list(string)':
+      return listRule(name, attribute.entries);
+    case 'string':
+      if (attribute.allowed !== undefined) {
+        return allowedValueRule(name, attribute.allowed, attribute.case_insensitive === true);
+      }
+      if (attribute.rule === 'export-directory') {
+        return DIRECTORY_VALUE_RULE;
+      }
+      throw new Error(`export-attributes.json: the string ${name} has neither allowed values nor a rule`);
+  }
+}
+
+/** The request fields: every attribute optional, and null (Terraform's unset) as good as omitted. */
+export type ExportRequest = { [Name in ExportAttributeName]?: ExportAttributeValues[Name] | null };
+
+// The fields are typed from the table here and given their rules below, from the table too.
+const ExportRequestFields = class {} as new () => ExportRequest;
 
 /**
- * The attributes of the provider's `genesyscloud_tf_export` resource (v1.84.1), named and typed as
- * there. Omitted or null attributes take the provider default: they are not written into the
- * Terraform configuration at all, because the provider's ConflictsWith counts any written value.
+ * The attributes of the provider's `genesyscloud_tf_export` resource, named and typed as there.
+ * Omitted or null attributes take the provider default: they are not written into the Terraform
+ * configuration at all, because the provider's ConflictsWith counts any written value.
  */
-export class CreateExportDto {
-  @ApiPropertyOptional({
-    description:
-      `Folder for the exported files, inside the export job's own folder: ${DIRECTORY_RULE}. ` +
-      'A leading "./" and duplicate or trailing slashes are accepted; ".", "..", absolute paths, "~", "\\" ' +
-      'and "%" are not. It must be at least one level below the job folder (compress writes the zip into ' +
-      'its parent) and must not start with "export.zip". Provider default: ./genesyscloud.',
-    example: 'genesyscloud/queues',
-    default: './genesyscloud',
-    type: 'string',
-    maxLength: MAX_DIRECTORY_LENGTH,
+export class CreateExportDto extends ExportRequestFields {}
+
+/** Applies the decorators a hand-written field would carry, in the order TypeScript applies them (last first). */
+function declareAttribute(name: ExportAttributeName, attribute: ExportAttribute): void {
+  const target = CreateExportDto.prototype;
+  const conflicts = conflictingAttributes(name);
+  const rule = valueRuleOf(name, attribute);
+  if (conflicts.length > 0) {
+    ConflictsWith(conflicts, attribute.conflict_hint)(target, name);
+  }
+  rule.check(target, name);
+  IsOptional()(target, name);
+  const conflictSentence =
+    conflicts.length === 0
+      ? undefined
+      : `Conflicts with ${joinWith('and', conflicts)}; only an omitted or null attribute counts as unset.`;
+  // No `default`: the server writes nothing for an omitted attribute, so the provider's default applies.
+  const providerDefault = `Provider default: ${attribute.default === undefined ? 'unset' : String(attribute.default)}.`;
+  ApiPropertyOptional({
+    ...rule.schema,
     nullable: true,
-  })
-  @IsOptional()
-  @Satisfies('exportDirectory', directoryProblem)
-  directory?: string | null;
-
-  @ApiPropertyOptional({
-    ...LIST_SCHEMA,
-    description:
-      'Deprecated by the provider: use include_filter_resources. Resource types to export, each <type> or ' +
-      '<type>::<exact label>. Conflicts with include_filter_resources, include_filter_resources_by_id and ' +
-      'exclude_filter_resources. Provider default: unset (every type).',
-    example: ['genesyscloud_routing_queue', 'genesyscloud_user::Jane Doe'],
-    deprecated: true,
-  })
-  @IsOptional()
-  @IsStringList({ ...LIST_LIMITS, createEntryCheck: () => checkLabelFilter })
-  @ConflictsWith(
-    ['include_filter_resources', 'include_filter_resources_by_id', 'exclude_filter_resources'],
-    ONE_FILTER_HINT,
-  )
-  resource_types?: string[] | null;
-
-  @ApiPropertyOptional({
-    ...LIST_SCHEMA,
-    description:
-      'Export only these resource types, each <type> (every resource of the type) or <type>::<RE2 regex> ' +
-      '(the resources whose label matches; unanchored, Go syntax; several regexes of one type are OR-ed; ' +
-      '<type>:: keeps all). The type must be exactly one of the exportable types. Conflicts with ' +
-      'resource_types, include_filter_resources_by_id and exclude_filter_resources. ' +
-      'Provider default: unset (every type).',
-    example: ['genesyscloud_routing_queue::^Sales', 'genesyscloud_flow'],
-  })
-  @IsOptional()
-  @IsStringList({ ...LIST_LIMITS, createEntryCheck: createRegexFilterCheck })
-  @ConflictsWith(['resource_types', 'include_filter_resources_by_id', 'exclude_filter_resources'], ONE_FILTER_HINT)
-  include_filter_resources?: string[] | null;
-
-  @ApiPropertyOptional({
-    ...LIST_SCHEMA,
-    description:
-      'Export only these resources, each <type>::<resource id> (exact id, no whitespace). Conflicts with ' +
-      'resource_types, include_filter_resources and exclude_filter_resources. Provider default: unset.',
-    example: ['genesyscloud_routing_queue::3a9f3b3c-6f0e-4c52-9a0e-0c2b8f4f1d2e'],
-  })
-  @IsOptional()
-  @IsStringList({ ...LIST_LIMITS, createEntryCheck: () => checkIdFilter })
-  @ConflictsWith(['resource_types', 'include_filter_resources', 'exclude_filter_resources'], ONE_FILTER_HINT)
-  include_filter_resources_by_id?: string[] | null;
-
-  @ApiPropertyOptional({
-    ...LIST_SCHEMA,
-    description:
-      'Export every type except: <type> (the whole type) or <type>::<RE2 regex> (the resources whose label ' +
-      'matches; <type>:: drops them all but still lists the type). Dependency resolution does not apply with ' +
-      'this filter. Conflicts with resource_types, include_filter_resources and ' +
-      'include_filter_resources_by_id. Provider default: unset.',
-    example: ['genesyscloud_user', 'genesyscloud_routing_queue::^Test'],
-  })
-  @IsOptional()
-  @IsStringList({ ...LIST_LIMITS, createEntryCheck: createRegexFilterCheck })
-  @ConflictsWith(['resource_types', 'include_filter_resources', 'include_filter_resources_by_id'], ONE_FILTER_HINT)
-  exclude_filter_resources?: string[] | null;
-
-  @ApiPropertyOptional({
-    ...LIST_SCHEMA,
-    description:
-      'Export these as data sources instead of managed resources: <type> (every resource of the type) or ' +
-      '<type>::<RE2 regex> matched against labels. Provider default: unset.',
-    example: ['genesyscloud_auth_division::^Home$'],
-  })
-  @IsOptional()
-  @IsStringList({ ...LIST_LIMITS, createEntryCheck: createRegexFilterCheck })
-  replace_with_datasource?: string[] | null;
-
-  @ApiPropertyOptional({
-    description:
-      'Also write terraform.tfstate for the exported resources (the export fails if it exports nothing). ' +
-      'Provider default: false.',
-    example: true,
-    default: false,
-    type: 'boolean',
-    nullable: true,
-  })
-  @IsOptional()
-  @IsBoolean({ message: BOOLEAN_MESSAGE })
-  include_state_file?: boolean | null;
-
-  @ApiPropertyOptional({
-    description:
-      'Deprecated by the provider: use export_format. true writes HCL. Conflicts with export_format, even ' +
-      'when false. Provider default: false.',
-    example: true,
-    default: false,
-    type: 'boolean',
-    nullable: true,
-    deprecated: true,
-  })
-  @IsOptional()
-  @IsBoolean({ message: BOOLEAN_MESSAGE })
-  @ConflictsWith(['export_format'], ONE_FORMAT_HINT)
-  export_as_hcl?: boolean | null;
-
-  @ApiPropertyOptional({
-    description:
-      'Output format: hcl, json, json_hcl or hcl_json (case-insensitive; json_hcl and hcl_json write both). ' +
-      'Conflicts with export_as_hcl. Provider default: json.',
-    example: 'hcl',
-    default: 'json',
-    type: 'string',
-    enum: EXPORT_FORMATS,
-    nullable: true,
-  })
-  @IsOptional()
-  @Satisfies('exportFormat', exportFormatProblem)
-  @ConflictsWith(['export_as_hcl'], ONE_FORMAT_HINT)
-  export_format?: string | null;
-
-  @ApiPropertyOptional({
-    description:
-      'Write one file per resource type, plus provider and variables files, instead of a single file. ' +
-      'Provider default: false.',
-    example: true,
-    default: false,
-    type: 'boolean',
-    nullable: true,
-  })
-  @IsOptional()
-  @IsBoolean({ message: BOOLEAN_MESSAGE })
-  split_files_by_resource?: boolean | null;
-
-  @ApiPropertyOptional({
-    description:
-      'Record permission and product errors in export_errors.json and go on, instead of failing the export. ' +
-      'Provider default: false.',
-    example: true,
-    default: false,
-    type: 'boolean',
-    nullable: true,
-  })
-  @IsOptional()
-  @IsBoolean({ message: BOOLEAN_MESSAGE })
-  log_permission_errors?: boolean | null;
-
-  @ApiPropertyOptional({
-    ...LIST_SCHEMA,
-    description:
-      'Attributes to leave out, each <type>.<attribute>[.<nested attribute>...], e.g. genesyscloud_user.skills. ' +
-      'The type part may be an RE2 regex without "." that matches at least one exportable type; unless ' +
-      'dependency resolution applies, it must match a type the export runs. Provider default: unset.',
-    example: ['genesyscloud_user.skills', 'genesyscloud_routing_queue.members'],
-  })
-  @IsOptional()
-  @IsStringList({ ...LIST_LIMITS, createEntryCheck: createExcludedAttributeCheck })
-  exclude_attributes?: string[] | null;
-
-  @ApiPropertyOptional({
-    description:
-      'Also export the resources the selected ones depend on. Takes effect only with include_filter_resources ' +
-      'or include_filter_resources_by_id. Provider default: false.',
-    example: true,
-    default: false,
-    type: 'boolean',
-    nullable: true,
-  })
-  @IsOptional()
-  @IsBoolean({ message: BOOLEAN_MESSAGE })
-  enable_dependency_resolution?: boolean | null;
-
-  @ApiPropertyOptional({
-    description:
-      'Ignore cyclic flow dependencies (listed in cyclicDepends.txt); false fails the export when there are ' +
-      'cycles. Provider default: true.',
-    example: false,
-    default: true,
-    type: 'boolean',
-    nullable: true,
-  })
-  @IsOptional()
-  @IsBoolean({ message: BOOLEAN_MESSAGE })
-  ignore_cyclic_deps?: boolean | null;
-
-  @ApiPropertyOptional({
-    description:
-      'Also zip the exported files (flat, without folders) into the parent folder of the directory. ' +
-      'Provider default: false.',
-    example: true,
-    default: false,
-    type: 'boolean',
-    nullable: true,
-  })
-  @IsOptional()
-  @IsBoolean({ message: BOOLEAN_MESSAGE })
-  compress?: boolean | null;
-
-  @ApiPropertyOptional({
-    description:
-      'Export attributes that are computed and optional; computed-only attributes are never exported. ' +
-      'Provider default: true.',
-    example: false,
-    default: true,
-    type: 'boolean',
-    nullable: true,
-  })
-  @IsOptional()
-  @IsBoolean({ message: BOOLEAN_MESSAGE })
-  export_computed?: boolean | null;
-
-  @ApiPropertyOptional({
-    description:
-      'false downloads flow YAML into architect_flows/ (needs the Architect > jobExport > Create and View ' +
-      'permissions). Provider default: true.',
-    example: false,
-    default: true,
-    type: 'boolean',
-    nullable: true,
-  })
-  @IsOptional()
-  @IsBoolean({ message: BOOLEAN_MESSAGE })
-  use_legacy_architect_flow_exporter?: boolean | null;
-
-  @ApiPropertyOptional({
-    description:
-      `Most API calls the exporter makes at once: an integer from 0 to ${MAX_THREADS}; 0 falls back to the ` +
-      "provider's token_pool_size. Provider default: 10.",
-    example: 20,
-    default: 10,
-    type: 'integer',
-    minimum: 0,
-    maximum: MAX_THREADS,
-    nullable: true,
-  })
-  @IsOptional()
-  @Satisfies('threadCount', threadCountProblem)
-  max_concurrent_threads?: number | null;
-
-  @ApiPropertyOptional({
-    description: 'Export attributes the provider marks deprecated. Provider default: true.',
-    example: false,
-    default: true,
-    type: 'boolean',
-    nullable: true,
-  })
-  @IsOptional()
-  @IsBoolean({ message: BOOLEAN_MESSAGE })
-  export_deprecated?: boolean | null;
-
-  @ApiPropertyOptional({
-    description:
-      'Drop optional references that could not be resolved, instead of leaving raw ids. Provider default: false.',
-    example: true,
-    default: false,
-    type: 'boolean',
-    nullable: true,
-  })
-  @IsOptional()
-  @IsBoolean({ message: BOOLEAN_MESSAGE })
-  export_omit_unresolved_refs?: boolean | null;
+    description: [attribute.description, rule.sentence, conflictSentence, providerDefault]
+      .filter((sentence) => sentence !== undefined)
+      .join(' '),
+    example: attribute.example,
+    ...(attribute.deprecated !== undefined || attribute.described_as_deprecated ? { deprecated: true } : {}),
+  })(target, name);
 }
+
+for (const name of EXPORT_ATTRIBUTE_NAMES) {
+  declareAttribute(name, EXPORT_ATTRIBUTES[name]);
+}
+
+/** The request examples of POST /api/v1/exports; the first is the one Swagger UI fills in. */
+export const CREATE_EXPORT_EXAMPLES = {
+  'sales-queues-and-flows': {
+    summary: 'The Sales queues and every flow, as HCL, one file per resource type',
+    value: {
+      include_filter_resources: ['genesyscloud_routing_queue::^Sales', 'genesyscloud_flow'],
+      export_format: 'hcl',
+      split_files_by_resource: true,
+    },
+  },
+  everything: { summary: 'Every exportable type, with the provider defaults', value: {} },
+} satisfies ExamplesObject & Record<string, { value: ExportRequest }>;
