@@ -60,7 +60,9 @@ export type ExportAttributeValues = { [Name in ExportAttributeName]: AttributeTa
  * The table as ExportAttribute. A cast, since JSON imports type `"bool"` as string:
  * test/unit/export-attributes.spec.ts checks the string unions and the provider facts.
  */
-export const EXPORT_ATTRIBUTES = attributeTable as Readonly<Record<ExportAttributeName, Readonly<ExportAttribute>>>;
+export const EXPORT_ATTRIBUTES = attributeTable as Readonly<
+  Record<ExportAttributeName, Readonly<ExportAttribute>>
+>;
 
 export const EXPORT_ATTRIBUTE_NAMES = Object.keys(EXPORT_ATTRIBUTES) as ExportAttributeName[];
 

@@ -1,4 +1,8 @@
-import { EXPORT_ATTRIBUTE_NAMES, EXPORT_ATTRIBUTES, TerraformType } from '../export-parameters/export-attributes';
+import {
+  EXPORT_ATTRIBUTE_NAMES,
+  EXPORT_ATTRIBUTES,
+  TerraformType,
+} from '../export-parameters/export-attributes';
 
 /** Each Terraform type as `terraform providers schema -json` prints it (a cty type). */
 const CTY_TYPES: Readonly<Record<TerraformType, unknown>> = {

@@ -102,7 +102,7 @@ describe('OpenAPI', () => {
 
   it('declares no request default the server does not apply: each field names the provider default instead', async () => {
     const doc = (await t.http.get('/api/docs-json')).body;
-    const fields = Object.entries(doc.components.schemas.CreateExportDto.properties) as [string, object][];
+    const fields = Object.entries<object>(doc.components.schemas.CreateExportDto.properties);
     for (const [name, schema] of fields) {
       expect([name, schema]).not.toEqual([name, expect.objectContaining({ default: expect.anything() })]);
       expect([name, schema]).toEqual([

@@ -58,12 +58,23 @@ describe('the attribute table (src/export-parameters/export-attributes.json)', (
     it.each(Object.keys(reference.attributes))(
       '%s: type, default, deprecation, ConflictsWith and allowed values as in the reference',
       (name) => {
-        const { type, default: providerDefault, deprecated, conflicts_with, allowed, case_insensitive } =
-          reference.attributes[name];
+        const {
+          type,
+          default: providerDefault,
+          deprecated,
+          conflicts_with,
+          allowed,
+          case_insensitive,
+        } = reference.attributes[name];
         const expected = Object.fromEntries(
-          Object.entries({ type, default: providerDefault, deprecated, conflicts_with, allowed, case_insensitive }).filter(
-            ([, value]) => value !== undefined,
-          ),
+          Object.entries({
+            type,
+            default: providerDefault,
+            deprecated,
+            conflicts_with,
+            allowed,
+            case_insensitive,
+          }).filter(([, value]) => value !== undefined),
         );
         expect(providerFactsOf(EXPORT_ATTRIBUTES[name as keyof typeof EXPORT_ATTRIBUTES])).toEqual(expected);
       },

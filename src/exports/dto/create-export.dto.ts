@@ -356,12 +356,11 @@ function listRule(name: string, entries: EntryRule | undefined): ValueRule {
   if (entries === undefined) {
     throw new Error(`export-attributes.json: the list ${name} has no entry rule`);
   }
-  const createEntryCheck = ENTRY_CHECKS[entries];
   return {
     check: IsStringList({
       maxEntries: MAX_LIST_ENTRIES,
       maxEntryLength: MAX_ENTRY_LENGTH,
-      createEntryCheck: (request) => createEntryCheck(request as ExportRequest),
+      createEntryCheck: ENTRY_CHECKS[entries],
     }),
     schema: { type: 'array', items: { type: 'string', maxLength: MAX_ENTRY_LENGTH }, maxItems: MAX_LIST_ENTRIES },
   };
