@@ -424,7 +424,7 @@ function valueRuleOf(name: string, attribute: ExportAttribute): ValueRule {
 /** The request fields: every attribute optional, and null (Terraform's unset) as good as omitted. */
 export type ExportRequest = { [Name in ExportAttributeName]?: ExportAttributeValues[Name] | null };
 
-// The fields are typed from the table here and given their rules below, from the table too.
+// Gives the class the fields' types without declaring them one by one: their decorators come from the table below.
 const ExportRequestFields = class {} as new () => ExportRequest;
 
 /**
