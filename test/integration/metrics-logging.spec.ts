@@ -121,9 +121,16 @@ describe('metrics and request ids (real HTTP and PostgreSQL)', () => {
       expect(labelSets.filter((labels) => UUID.test(labels))).toEqual([]);
     });
 
-    it('is left out of the OpenAPI document', async () => {
-      const doc = (await t.http.get('/api/docs-json')).body as { paths: Record<string, unknown> };
-      expect(Object.keys(doc.paths)).not.toContain('/metrics');
+    it('is documented as a public text/plain operation', async () => {
+      const doc = (await t.http.get('/api/docs-json')).body as {
+        paths: Record<
+          string,
+          { get?: { security?: unknown[]; responses: Record<string, { content?: object }> } }
+        >;
+      };
+      const operation = doc.paths['/metrics']?.get;
+      expect(operation?.security).toEqual([]);
+      expect(Object.keys(operation?.responses['200'].content ?? {})).toEqual(['text/plain']);
     });
   });
 
