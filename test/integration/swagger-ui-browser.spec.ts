@@ -15,7 +15,9 @@ function findChromium(): string | undefined {
 
 const CHROMIUM = findChromium();
 const TITLE = 'Swagger UI in headless Chromium';
+const SKIPPED = 'skipped: no chromium (apt-get install chromium, or set CHROMIUM_PATH)';
 const describeInBrowser = CHROMIUM ? describe : describe.skip;
+if (!CHROMIUM) console.warn(`${TITLE}: ${SKIPPED}`);
 
 /** How long one step in the page may take before the test names it as the one that hung. */
 const STEP_TIMEOUT_MS = 15_000;
@@ -63,114 +65,118 @@ async function execute(block: Locator): Promise<LiveResponse> {
   return { status, requestUrl, body };
 }
 
-describeInBrowser(
-  CHROMIUM ? TITLE : `${TITLE} (skipped: no chromium; apt-get install chromium or set CHROMIUM_PATH)`,
-  () => {
-    let t: TestApp;
-    let browser: Browser;
-    let page: Page;
-    let docsUrl: string;
+describeInBrowser(CHROMIUM ? TITLE : `${TITLE}: ${SKIPPED}`, () => {
+  let t: TestApp;
+  let browser: Browser;
+  let page: Page;
+  let docsUrl: string;
 
-    beforeAll(async () => {
-      // No server credentials: a request without the token from Authorize is refused with 401.
-      t = await startTestApp({ env: { ALLOW_ENV_CREDENTIALS: 'false' } });
-      docsUrl = `${await t.app.getUrl()}/api/docs`;
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      });
-      page = await browser.newPage();
-      page.setDefaultTimeout(STEP_TIMEOUT_MS);
-      await page.goto(docsUrl);
-      await page.locator('.opblock').first().waitFor();
+  beforeAll(async () => {
+    // No server credentials: a request without the token from Authorize is refused with 401.
+    t = await startTestApp({ env: { ALLOW_ENV_CREDENTIALS: 'false' } });
+    docsUrl = `${await t.app.getUrl()}/api/docs`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
+    page = await browser.newPage();
+    page.setDefaultTimeout(STEP_TIMEOUT_MS);
+    await page.goto(docsUrl);
+    await page.locator('.opblock').first().waitFor();
+  });
 
-    afterAll(async () => {
-      await browser?.close();
-      await t?.dispose();
-    });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.dispose();
+  });
 
-    it('refuses a list before Authorize (401)', async () => {
-      const list = operation(page, 'get', '/api/v1/exports');
-      await tryItOut(list);
-      expect((await execute(list)).status).toBe(401);
-    });
+  it('refuses a list before Authorize (401)', async () => {
+    const list = operation(page, 'get', '/api/v1/exports');
+    await tryItOut(list);
+    expect((await execute(list)).status).toBe(401);
+  });
 
-    it('authorizes with a bearer token', async () => {
-      await page.locator('.auth-wrapper .authorize').click();
-      const dialog = page.locator('.modal-ux');
-      await dialog.locator('input').first().fill(TEST_TOKEN);
-      await dialog.locator('button.authorize').click();
-      await dialog.locator('button.btn-done, button.close-modal').first().click();
-      await page.locator('.auth-wrapper .authorize.locked').waitFor();
-    });
+  it('authorizes with a bearer token', async () => {
+    await page.locator('.auth-wrapper .authorize').click();
+    const dialog = page.locator('.modal-ux');
+    await dialog.locator('input').first().fill(TEST_TOKEN);
+    await dialog.locator('button.authorize').click();
+    await dialog.locator('button.btn-done, button.close-modal').first().click();
+    await page.locator('.auth-wrapper .authorize.locked').waitFor();
+  });
 
-    let jobId: string;
+  let jobId: string;
 
-    it('POST starts an export (202) with the token from Authorize', async () => {
-      const create = operation(page, 'post', '/api/v1/exports');
-      await tryItOut(create);
-      await create
-        .locator('textarea.body-param__text')
-        .fill(JSON.stringify({ include_filter_resources: ['genesyscloud_user'] }));
-      const res = await execute(create);
-      expect(res.status).toBe(202);
-      const accepted: { job_id: string; status: string } = JSON.parse(res.body);
-      expect(accepted.status).toBe('pending');
-      jobId = accepted.job_id;
-    });
+  it('POST starts an export (202) with the token from Authorize', async () => {
+    const create = operation(page, 'post', '/api/v1/exports');
+    await tryItOut(create);
+    await create
+      .locator('textarea.body-param__text')
+      .fill(JSON.stringify({ include_filter_resources: ['genesyscloud_user'] }));
+    const res = await execute(create);
+    expect(res.status).toBe(202);
+    const accepted: { job_id: string; status: string } = JSON.parse(res.body);
+    expect(accepted.status).toBe('pending');
+    jobId = accepted.job_id;
+  });
 
-    it('GET answers the finished job (204)', async () => {
-      await waitForJob(t.http, jobId, undefined, { auth: `Bearer ${TEST_TOKEN}` });
-      const get = operation(page, 'get', '/api/v1/exports/{id}');
-      await tryItOut(get);
-      await fillParameter(get, 'id', jobId);
-      const res = await execute(get);
-      expect(res.requestUrl).toMatch(new RegExp(`/api/v1/exports/${jobId}$`));
-      expect(res.status).toBe(204);
-    });
+  it('GET answers the finished job: 204, or 200 with it when the Prefer header asks', async () => {
+    await waitForJob(t.http, jobId, undefined, { auth: `Bearer ${TEST_TOKEN}` });
+    const get = operation(page, 'get', '/api/v1/exports/{id}');
+    await tryItOut(get);
+    await fillParameter(get, 'id', jobId);
+    await fillParameter(get, 'Prefer', '');
+    const bare = await execute(get);
+    expect(bare.requestUrl).toMatch(new RegExp(`/api/v1/exports/${jobId}$`));
+    expect(bare.status).toBe(204);
 
-    it('lists with a limit, then the next page through the cursor (200 twice)', async () => {
-      const second = await t.http
-        .post('/api/v1/exports')
-        .set('Authorization', `Bearer ${TEST_TOKEN}`)
-        .send({ include_filter_resources: ['genesyscloud_group'] });
-      expect(second.status).toBe(202);
-      const list = operation(page, 'get', '/api/v1/exports');
-      await fillParameter(list, 'limit', '1');
-      const first = await execute(list);
-      expect(first.requestUrl).toMatch(/[?&]limit=1(&|$)/);
-      expect(first.status).toBe(200);
-      const page1: { jobs: { job_id: string }[]; has_more: boolean; next_cursor: string } = JSON.parse(
-        first.body,
-      );
-      expect(page1.jobs.map((job) => job.job_id)).toEqual([second.body.job_id]);
-      expect(page1.has_more).toBe(true);
+    await fillParameter(get, 'Prefer', 'return=representation');
+    const represented = await execute(get);
+    expect(represented.status).toBe(200);
+    const job: { job_id: string; status: string } = JSON.parse(represented.body);
+    expect(job).toEqual(expect.objectContaining({ job_id: jobId, status: 'completed' }));
+  });
 
-      await fillParameter(list, 'cursor', page1.next_cursor);
-      const next = await execute(list);
-      expect(next.requestUrl).toContain(`cursor=${page1.next_cursor}`);
-      expect(next.status).toBe(200);
-      const page2: { jobs: { job_id: string }[] } = JSON.parse(next.body);
-      expect(page2.jobs.map((job) => job.job_id)).toEqual([jobId]);
-    });
+  it('lists with a limit, then the next page through the cursor (200 twice)', async () => {
+    const second = await t.http
+      .post('/api/v1/exports')
+      .set('Authorization', `Bearer ${TEST_TOKEN}`)
+      .send({ include_filter_resources: ['genesyscloud_group'] });
+    expect(second.status).toBe(202);
+    const list = operation(page, 'get', '/api/v1/exports');
+    await fillParameter(list, 'limit', '1');
+    const first = await execute(list);
+    expect(first.requestUrl).toMatch(/[?&]limit=1(&|$)/);
+    expect(first.status).toBe(200);
+    const page1: { jobs: { job_id: string }[]; has_more: boolean; next_cursor: string } = JSON.parse(
+      first.body,
+    );
+    expect(page1.jobs.map((job) => job.job_id)).toEqual([second.body.job_id]);
+    expect(page1.has_more).toBe(true);
 
-    it("reads the job's log without following (200)", async () => {
-      const logs = operation(page, 'get', '/api/v1/exports/{id}/logs');
-      await tryItOut(logs);
-      await fillParameter(logs, 'id', jobId);
-      await selectParameter(logs, 'follow', 'false');
-      const res = await execute(logs);
-      expect(res.requestUrl).toMatch(/[?&]follow=false(&|$)/);
-      expect(res.status).toBe(200);
-      expect(res.body).toContain('genesyscloud_user');
-    });
-  },
-);
+    await fillParameter(list, 'cursor', page1.next_cursor);
+    const next = await execute(list);
+    expect(next.requestUrl).toContain(`cursor=${page1.next_cursor}`);
+    expect(next.status).toBe(200);
+    const page2: { jobs: { job_id: string }[] } = JSON.parse(next.body);
+    expect(page2.jobs.map((job) => job.job_id)).toEqual([jobId]);
+  });
+
+  it("reads the job's log without following (200)", async () => {
+    const logs = operation(page, 'get', '/api/v1/exports/{id}/logs');
+    await tryItOut(logs);
+    await fillParameter(logs, 'id', jobId);
+    await selectParameter(logs, 'follow', 'false');
+    const res = await execute(logs);
+    expect(res.requestUrl).toMatch(/[?&]follow=false(&|$)/);
+    expect(res.status).toBe(200);
+    expect(res.body).toContain('genesyscloud_user');
+  });
+});

@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Metrics
+         * @description The server's Prometheus metrics, in the text exposition format.
+         */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/exports": {
         parameters: {
             query?: never;
@@ -15,13 +35,13 @@ export interface paths {
          * List the caller's export jobs, newest first
          * @description A page at a time: `has_more` says whether more follow, and `next` (also the `Link` header, rel="next") is the URL of the next page, which continues with `cursor` where this one ended.
          */
-        get: operations["ExportsController_list"];
+        get: operations["listExports"];
         put?: never;
         /**
          * Start an export
          * @description Takes any of the genesyscloud_tf_export attributes; omitted ones keep the provider defaults. Answers 202 with the job id and a Location header to poll.
          */
-        post: operations["ExportsController_create"];
+        post: operations["createExport"];
         delete?: never;
         options?: never;
         head?: never;
@@ -39,14 +59,14 @@ export interface paths {
          * Poll a job
          * @description 200 with the job while it is pending or running, and for failed or cancelled jobs; 204 once it completed, with `Job-Status: completed` and a `Link` to its results. Every answer carries `Job-Status` and an `ETag`; unfinished jobs add `Retry-After` (seconds). With `If-None-Match` naming the current ETag the answer is 304 Not Modified.
          */
-        get: operations["ExportsController_status"];
+        get: operations["getExport"];
         put?: never;
         post?: never;
         /**
          * Cancel a job
-         * @description 200 when a pending or running job was cancelled (a running exporter is stopped and its files removed); 204 when the job had already finished, with its state in `Job-Status`.
+         * @description 200 with the job when a pending or running job was cancelled (a running exporter is stopped and its files removed); 204 when the job had already finished, with its state in `Job-Status` (200 with the job for `Prefer: return=representation`).
          */
-        delete: operations["ExportsController_cancel"];
+        delete: operations["cancelExport"];
         options?: never;
         head?: never;
         patch?: never;
@@ -61,9 +81,9 @@ export interface paths {
         };
         /**
          * List a completed job's files
-         * @description 200 with the files once the job completed; 204 while it is pending or running (with a `Link` to the job); 409 for failed or cancelled jobs.
+         * @description 200 with the files once the job completed; 204 while it is pending or running (with a `Link` to the job; 200 with the job for `Prefer: return=representation`); 409 for failed or cancelled jobs; 410 once retention removed the files.
          */
-        get: operations["ExportsController_results"];
+        get: operations["getExportResults"];
         put?: never;
         post?: never;
         delete?: never;
@@ -81,9 +101,9 @@ export interface paths {
         };
         /**
          * Download a completed job's files as one zip
-         * @description The zip is built when the job completes, so the answer has a Content-Length, an ETag and supports HTTP Range requests (a broken download can be resumed).
+         * @description The zip is built when the job completes, so the answer has a Content-Length, an ETag and supports HTTP Range requests (a broken download can be resumed) and conditional requests.
          */
-        get: operations["ExportsController_download"];
+        get: operations["downloadExport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -103,7 +123,7 @@ export interface paths {
          * A job's Terraform and provider log
          * @description Plain text, streamed; credentials are removed before anything is written. With `follow=true` the response stays open and carries new lines until the job ends.
          */
-        get: operations["ExportsController_log"];
+        get: operations["getExportLogs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -123,7 +143,7 @@ export interface paths {
          * A job's audit trail
          * @description Who did what with the job, and how it ended, oldest first.
          */
-        get: operations["ExportsController_events"];
+        get: operations["getExportEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -143,7 +163,7 @@ export interface paths {
          * Health
          * @description 200 when the database answers, 503 otherwise; also reports the exporter (informational).
          */
-        get: operations["HealthController_check"];
+        get: operations["checkHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -163,7 +183,7 @@ export interface paths {
          * Liveness
          * @description 200 while the process serves requests.
          */
-        get: operations["HealthController_live"];
+        get: operations["checkLiveness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -183,7 +203,7 @@ export interface paths {
          * Readiness
          * @description 200 when the database answers, the exporter is set up and Genesys Cloud has not refused the server's client credentials; 503 otherwise and while the server drains on shutdown. Also says whether bearer tokens are verified.
          */
-        get: operations["HealthController_ready"];
+        get: operations["checkReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -255,28 +275,71 @@ export interface components {
              */
             expired_at: string | null;
         };
+        ExportFileView: {
+            /**
+             * @description Path relative to the job folder
+             * @example genesyscloud/genesyscloud.tf.json
+             */
+            name: string;
+            /** @description Bytes */
+            size: number;
+            /** @enum {string} */
+            type: "hcl" | "json" | "state" | "tfvars" | "zip" | "yaml" | "text" | "other";
+        };
+        JobResultsView: {
+            /** Format: uuid */
+            job_id: string;
+            /** @enum {string} */
+            status: "completed";
+            files: components["schemas"]["ExportFileView"][];
+            /**
+             * @description The export directory, relative to the job folder
+             * @example genesyscloud
+             */
+            export_directory: string;
+            /** @description Resources the exporter reported as not exported */
+            resources_failed: number;
+            /** @description Where the exporter wrote the per-resource errors */
+            errors_file?: string;
+            /** @description The exporter's warnings */
+            warnings: string[];
+            /** @example /api/v1/exports/3f0e.../download */
+            download_url: string;
+        };
         FieldProblemView: {
-            /** @example must be one of hcl, json, json_hcl, hcl_json */
+            /** @example export_format must be one of hcl, json, json_hcl, hcl_json */
             detail: string;
             /**
-             * @description JSON Pointer (RFC 6901) into the request
+             * @description JSON Pointer (RFC 6901) into the request body; '' is the whole body
              * @example /export_format
              */
             pointer: string;
         };
         ProblemDocument: {
-            /** @example urn:genesyscloud-export-server:problem:job-not-found */
+            /**
+             * Format: uri
+             * @description `urn:genesyscloud-export-server:problem:<kind>`, or `about:blank` when the status says it all
+             */
             type: string;
-            /** @example Not Found */
+            /** @description The HTTP status text */
             title: string;
-            /** @example 404 */
             status: number;
-            /** @example No export job "abc" exists. */
+            /** @description What went wrong, and what to do about it */
             detail: string;
-            /** @example /api/v1/exports/abc */
+            /** @description The request target that was refused */
             instance: string;
-            /** @description Each invalid field (400 only) */
+            /** @description Each invalid field (invalid-request only) */
             errors?: components["schemas"]["FieldProblemView"][];
+            /**
+             * Format: uuid
+             * @description The job the problem is about
+             */
+            job_id?: string;
+            /**
+             * @description That job's state
+             * @enum {string}
+             */
+            job_status?: "pending" | "running" | "completed" | "failed" | "cancelled" | "expired";
         };
         CreateExportDto: {
             /**
@@ -284,7 +347,7 @@ export interface components {
              * @default ./genesyscloud
              * @example genesyscloud/queues
              */
-            directory: string | null;
+            directory?: string | null;
             /**
              * @deprecated
              * @description Deprecated by the provider: use include_filter_resources. Resource types to export, each <type> or <type>::<exact label>. Conflicts with include_filter_resources, include_filter_resources_by_id and exclude_filter_resources. Provider default: unset (every type).
@@ -329,33 +392,33 @@ export interface components {
              * @default false
              * @example true
              */
-            include_state_file: boolean | null;
+            include_state_file?: boolean | null;
             /**
              * @deprecated
              * @description Deprecated by the provider: use export_format. true writes HCL. Conflicts with export_format, even when false. Provider default: false.
              * @default false
              * @example true
              */
-            export_as_hcl: boolean | null;
+            export_as_hcl?: boolean | null;
             /**
              * @description Output format: hcl, json, json_hcl or hcl_json (case-insensitive; json_hcl and hcl_json write both). Conflicts with export_as_hcl. Provider default: json.
              * @default json
              * @example hcl
              * @enum {string|null}
              */
-            export_format: "hcl" | "json" | "json_hcl" | "hcl_json" | null;
+            export_format?: "hcl" | "json" | "json_hcl" | "hcl_json" | null;
             /**
              * @description Write one file per resource type, plus provider and variables files, instead of a single file. Provider default: false.
              * @default false
              * @example true
              */
-            split_files_by_resource: boolean | null;
+            split_files_by_resource?: boolean | null;
             /**
              * @description Record permission and product errors in export_errors.json and go on, instead of failing the export. Provider default: false.
              * @default false
              * @example true
              */
-            log_permission_errors: boolean | null;
+            log_permission_errors?: boolean | null;
             /**
              * @description Attributes to leave out, each <type>.<attribute>[.<nested attribute>...], e.g. genesyscloud_user.skills. The type part may be an RE2 regex without "." that matches at least one exportable type; unless dependency resolution applies, it must match a type the export runs. Provider default: unset.
              * @example [
@@ -369,49 +432,49 @@ export interface components {
              * @default false
              * @example true
              */
-            enable_dependency_resolution: boolean | null;
+            enable_dependency_resolution?: boolean | null;
             /**
              * @description Ignore cyclic flow dependencies (listed in cyclicDepends.txt); false fails the export when there are cycles. Provider default: true.
              * @default true
              * @example false
              */
-            ignore_cyclic_deps: boolean | null;
+            ignore_cyclic_deps?: boolean | null;
             /**
              * @description Also zip the exported files (flat, without folders) into the parent folder of the directory. Provider default: false.
              * @default false
              * @example true
              */
-            compress: boolean | null;
+            compress?: boolean | null;
             /**
              * @description Export attributes that are computed and optional; computed-only attributes are never exported. Provider default: true.
              * @default true
              * @example false
              */
-            export_computed: boolean | null;
+            export_computed?: boolean | null;
             /**
              * @description false downloads flow YAML into architect_flows/ (needs the Architect > jobExport > Create and View permissions). Provider default: true.
              * @default true
              * @example false
              */
-            use_legacy_architect_flow_exporter: boolean | null;
+            use_legacy_architect_flow_exporter?: boolean | null;
             /**
              * @description Most API calls the exporter makes at once: an integer from 0 to 100; 0 falls back to the provider's token_pool_size. Provider default: 10.
              * @default 10
              * @example 20
              */
-            max_concurrent_threads: number | null;
+            max_concurrent_threads?: number | null;
             /**
              * @description Export attributes the provider marks deprecated. Provider default: true.
              * @default true
              * @example false
              */
-            export_deprecated: boolean | null;
+            export_deprecated?: boolean | null;
             /**
              * @description Drop optional references that could not be resolved, instead of leaving raw ids. Provider default: false.
              * @default false
              * @example true
              */
-            export_omit_unresolved_refs: boolean | null;
+            export_omit_unresolved_refs?: boolean | null;
         };
         JobAcceptedView: {
             /** Format: uuid */
@@ -421,7 +484,6 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
-        Object: Record<string, never>;
         JobListView: {
             jobs: components["schemas"]["JobView"][];
             limit: number;
@@ -434,45 +496,6 @@ export interface components {
              * @example /api/v1/exports?limit=20&cursor=WyIyMDI2LTEyLTAxIDEwOjAwOjAwLjEyMzQ1NiswMCIsIjViMGMuLi4iXQ
              */
             next: string | null;
-        };
-        JobCancelledView: {
-            /** Format: uuid */
-            job_id: string;
-            /** @enum {string} */
-            status: "cancelled";
-            /** Format: date-time */
-            cancelled_at: string;
-        };
-        ExportFileView: {
-            /**
-             * @description Path relative to the job folder
-             * @example genesyscloud/genesyscloud.tf.json
-             */
-            name: string;
-            /** @description Bytes */
-            size: number;
-            /** @enum {string} */
-            type: "hcl" | "json" | "state" | "tfvars" | "zip" | "yaml" | "text" | "other";
-        };
-        JobResultsView: {
-            /** Format: uuid */
-            job_id: string;
-            /** @enum {string} */
-            status: "completed";
-            files: components["schemas"]["ExportFileView"][];
-            /**
-             * @description The export directory, relative to the job folder
-             * @example genesyscloud
-             */
-            export_directory: string;
-            /** @description Resources the exporter reported as not exported */
-            resources_failed: number;
-            /** @description Where the exporter wrote the per-resource errors */
-            errors_file?: string;
-            /** @description The exporter's warnings */
-            warnings: string[];
-            /** @example /api/v1/exports/3f0e.../download */
-            download_url: string;
         };
         JobEventView: {
             /** Format: date-time */
@@ -508,12 +531,35 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    ExportsController_list: {
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metrics */
+            200: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+        };
+    };
+    listExports: {
         parameters: {
             query?: {
                 /** @description Only jobs in this state */
                 status?: "pending" | "running" | "completed" | "failed" | "cancelled" | "expired";
-                limit?: components["schemas"]["Object"];
+                /** @description Jobs per page */
+                limit?: number;
                 /** @description Where to continue: the `next_cursor` of the previous page (opaque; absent for the first page) */
                 cursor?: string;
             };
@@ -525,6 +571,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
                     /** @description The next page, rel="next"; absent on the last page */
                     Link?: string;
                     [name: string]: unknown;
@@ -533,36 +581,50 @@ export interface operations {
                     "application/json": components["schemas"]["JobListView"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: invalid-request, invalid-cursor */
             400: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: unauthenticated */
             401: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description Too Many Requests: rate-limited */
             429: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description Service Unavailable: identity-provider-unavailable, database-unavailable */
             503: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -571,7 +633,7 @@ export interface operations {
             };
         };
     };
-    ExportsController_create: {
+    createExport: {
         parameters: {
             query?: never;
             header?: {
@@ -589,78 +651,110 @@ export interface operations {
         responses: {
             202: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description The job to poll */
+                    Location: string;
+                    /** @description The job's state, on every answer about a job: the only state signal on a 204 or 304 */
+                    "Job-Status": "pending" | "running" | "completed" | "failed" | "cancelled" | "expired";
+                    /** @description While the job is pending or running: seconds to wait before polling again */
+                    "Retry-After"?: number;
+                    /** @description Only on a repeat of an earlier request with the same Idempotency-Key: the answer describes the job that request created */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["JobAcceptedView"];
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: invalid-request, malformed-body, invalid-idempotency-key */
             400: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: unauthenticated */
             401: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Conflict */
+            /** @description Conflict: job-conflict */
             409: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Payload Too Large */
+            /** @description Payload Too Large: body-too-large */
             413: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Unsupported Media Type */
+            /** @description Unsupported Media Type: unsupported-media-type */
             415: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Unprocessable Entity */
+            /** @description Unprocessable Entity: idempotency-key-reused */
             422: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description Too Many Requests: rate-limited */
             429: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description Service Unavailable: identity-provider-unavailable, database-unavailable, shutting-down, exporter-unavailable */
             503: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -669,7 +763,7 @@ export interface operations {
             };
         };
     };
-    ExportsController_status: {
+    getExport: {
         parameters: {
             query?: never;
             header?: {
@@ -679,6 +773,7 @@ export interface operations {
                 Prefer?: string;
             };
             path: {
+                /** @description The `job_id` */
                 id: string;
             };
             cookie?: never;
@@ -687,19 +782,33 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description The job's state, on every answer about a job: the only state signal on a 204 or 304 */
+                    "Job-Status": "pending" | "running" | "completed" | "failed" | "cancelled" | "expired";
+                    /** @description While the job is pending or running: seconds to wait before polling again */
+                    "Retry-After"?: number;
                     /** @description The job's current version; send it back in If-None-Match to poll cheaply */
-                    ETag?: string;
+                    ETag: string;
+                    /** @description Only when the request sent `Prefer: return=representation` and would otherwise have been answered with 204 */
+                    "Preference-Applied"?: "return=representation";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["JobView"];
                 };
             };
-            /** @description The job completed */
+            /** @description The job completed; its results are at the `Link` */
             204: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description The job's state, on every answer about a job: the only state signal on a 204 or 304 */
+                    "Job-Status": "pending" | "running" | "completed" | "failed" | "cancelled" | "expired";
                     /** @description The job's current version; send it back in If-None-Match to poll cheaply */
-                    ETag?: string;
+                    ETag: string;
+                    /** @description Where to go next (RFC 8288): rel="results" once the job completed, rel="monitor" or rel="status" to poll the job */
+                    Link: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -707,42 +816,62 @@ export interface operations {
             /** @description The job has not changed since the ETag given in If-None-Match (no body; Job-Status still set) */
             304: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description The job's state, on every answer about a job: the only state signal on a 204 or 304 */
+                    "Job-Status": "pending" | "running" | "completed" | "failed" | "cancelled" | "expired";
+                    /** @description While the job is pending or running: seconds to wait before polling again */
+                    "Retry-After"?: number;
                     /** @description The job's current version; send it back in If-None-Match to poll cheaply */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: unauthenticated */
             401: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Not Found */
+            /** @description Not Found: job-not-found */
             404: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description Too Many Requests: rate-limited */
             429: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description Service Unavailable: identity-provider-unavailable, database-unavailable */
             503: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -751,7 +880,7 @@ export interface operations {
             };
         };
     };
-    ExportsController_cancel: {
+    cancelExport: {
         parameters: {
             query?: never;
             header?: {
@@ -759,57 +888,85 @@ export interface operations {
                 Prefer?: string;
             };
             path: {
+                /** @description The `job_id` */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description The job, cancelled now; or with `Prefer: return=representation`, the job that had already finished */
             200: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description The job's state, on every answer about a job: the only state signal on a 204 or 304 */
+                    "Job-Status": "pending" | "running" | "completed" | "failed" | "cancelled" | "expired";
+                    /** @description Only when the request sent `Prefer: return=representation` and would otherwise have been answered with 204 */
+                    "Preference-Applied"?: "return=representation";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JobCancelledView"];
+                    "application/json": components["schemas"]["JobView"];
                 };
             };
-            /** @description The job had already finished */
+            /** @description The job had already finished; the `Link` leads to its results or to the job */
             204: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description The job's state, on every answer about a job: the only state signal on a 204 or 304 */
+                    "Job-Status": "pending" | "running" | "completed" | "failed" | "cancelled" | "expired";
+                    /** @description Where to go next (RFC 8288): rel="results" once the job completed, rel="monitor" or rel="status" to poll the job */
+                    Link: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: unauthenticated */
             401: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Not Found */
+            /** @description Not Found: job-not-found */
             404: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description Too Many Requests: rate-limited */
             429: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description Service Unavailable: identity-provider-unavailable, database-unavailable */
             503: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -818,7 +975,7 @@ export interface operations {
             };
         };
     };
-    ExportsController_results: {
+    getExportResults: {
         parameters: {
             query?: never;
             header?: {
@@ -826,75 +983,111 @@ export interface operations {
                 Prefer?: string;
             };
             path: {
+                /** @description The `job_id` */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description The files (JobResultsView); with `Prefer: return=representation` while the job runs, the job (JobView) */
             200: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description The job's state, on every answer about a job: the only state signal on a 204 or 304 */
+                    "Job-Status": "pending" | "running" | "completed" | "failed" | "cancelled" | "expired";
+                    /** @description While the job is pending or running: seconds to wait before polling again */
+                    "Retry-After"?: number;
+                    /** @description Only when the request sent `Prefer: return=representation` and would otherwise have been answered with 204 */
+                    "Preference-Applied"?: "return=representation";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JobResultsView"];
+                    "application/json": components["schemas"]["JobResultsView"] | components["schemas"]["JobView"];
                 };
             };
-            /** @description The job is still pending or running */
+            /** @description The job is still pending or running; the `Link` leads to it */
             204: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description The job's state, on every answer about a job: the only state signal on a 204 or 304 */
+                    "Job-Status": "pending" | "running" | "completed" | "failed" | "cancelled" | "expired";
+                    /** @description While the job is pending or running: seconds to wait before polling again */
+                    "Retry-After"?: number;
+                    /** @description Where to go next (RFC 8288): rel="results" once the job completed, rel="monitor" or rel="status" to poll the job */
+                    Link: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: unauthenticated */
             401: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Not Found */
+            /** @description Not Found: job-not-found */
             404: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Conflict */
+            /** @description Conflict: job-has-no-results */
             409: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Gone */
+            /** @description Gone: job-expired */
             410: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description Too Many Requests: rate-limited */
             429: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description Service Unavailable: identity-provider-unavailable, database-unavailable, job-files-unavailable */
             503: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -903,11 +1096,19 @@ export interface operations {
             };
         };
     };
-    ExportsController_download: {
+    downloadExport: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag of a zip already downloaded: 304 Not Modified while it is unchanged */
+                "If-None-Match"?: string;
+                /** @description The ETag of the zip the earlier part came from: the range is sent only while it is unchanged */
+                "If-Range"?: string;
+                /** @description One byte range, e.g. `bytes=0-1023` */
+                Range?: string;
+            };
             path: {
+                /** @description The `job_id` */
                 id: string;
             };
             cookie?: never;
@@ -917,7 +1118,19 @@ export interface operations {
             /** @description The zip; with DOWNLOAD_ACCEL_REDIRECT, an empty body the fronting nginx replaces with it */
             200: {
                 headers: {
-                    /** @description Only with DOWNLOAD_ACCEL_REDIRECT: the internal URL under which the proxy serves the zip */
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description The job's state, on every answer about a job: the only state signal on a 204 or 304 */
+                    "Job-Status": "pending" | "running" | "completed" | "failed" | "cancelled" | "expired";
+                    /** @description The file name to save the zip as */
+                    "Content-Disposition": string;
+                    /** @description The zip's version, for If-None-Match and If-Range */
+                    ETag?: string;
+                    /** @description When the zip was written */
+                    "Last-Modified"?: string;
+                    /** @description The zip can be fetched in byte ranges */
+                    "Accept-Ranges"?: "bytes";
+                    /** @description Only with DOWNLOAD_ACCEL_REDIRECT: the internal URL under which the fronting proxy serves the zip */
                     "X-Accel-Redirect"?: string;
                     [name: string]: unknown;
                 };
@@ -928,56 +1141,122 @@ export interface operations {
             /** @description The requested byte range of the zip */
             206: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description The job's state, on every answer about a job: the only state signal on a 204 or 304 */
+                    "Job-Status": "pending" | "running" | "completed" | "failed" | "cancelled" | "expired";
+                    /** @description The file name to save the zip as */
+                    "Content-Disposition": string;
+                    /** @description The bytes of the zip in this answer, and its size */
+                    "Content-Range": string;
+                    /** @description The zip's version, for If-None-Match and If-Range */
+                    ETag: string;
+                    /** @description When the zip was written */
+                    "Last-Modified": string;
+                    /** @description The zip can be fetched in byte ranges */
+                    "Accept-Ranges": "bytes";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            /** @description The zip has not changed since the ETag given in If-None-Match */
+            304: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description The job's state, on every answer about a job: the only state signal on a 204 or 304 */
+                    "Job-Status": "pending" | "running" | "completed" | "failed" | "cancelled" | "expired";
+                    /** @description The zip's version, for If-None-Match and If-Range */
+                    ETag: string;
+                    /** @description When the zip was written */
+                    "Last-Modified": string;
+                    /** @description The zip can be fetched in byte ranges */
+                    "Accept-Ranges": "bytes";
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: unauthenticated */
             401: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Not Found */
+            /** @description Not Found: job-not-found, download-not-available */
             404: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Gone */
+            /** @description Gone: job-expired */
             410: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description The range starts past the end of the zip; `Content-Range: bytes *\/<size>` gives its size */
+            /** @description Precondition Failed: precondition-failed */
+            412: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Range Not Satisfiable: range-not-satisfiable */
             416: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Too Many Requests */
-            429: {
-                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description The zip's size: `bytes *\/<size>` */
+                    "Content-Range": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description Too Many Requests: rate-limited */
+            429: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Service Unavailable: identity-provider-unavailable, database-unavailable, job-files-unavailable */
             503: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -986,14 +1265,15 @@ export interface operations {
             };
         };
     };
-    ExportsController_log: {
+    getExportLogs: {
         parameters: {
             query?: {
                 /** @description Keep the response open and stream new lines until the job ends */
-                follow?: components["schemas"]["Object"];
+                follow?: boolean;
             };
             header?: never;
             path: {
+                /** @description The `job_id` */
                 id: string;
             };
             cookie?: never;
@@ -1003,60 +1283,86 @@ export interface operations {
             /** @description The log */
             200: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description The job's state, on every answer about a job: the only state signal on a 204 or 304 */
+                    "Job-Status": "pending" | "running" | "completed" | "failed" | "cancelled" | "expired";
+                    /** @description While the job is pending or running: seconds to wait before polling again */
+                    "Retry-After"?: number;
+                    /** @description The log grows while the job runs, so no copy of it is kept */
+                    "Cache-Control": "no-store";
                     [name: string]: unknown;
                 };
                 content: {
                     "text/plain": string;
                 };
             };
-            /** @description Bad Request */
+            /** @description Bad Request: invalid-request */
             400: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: unauthenticated */
             401: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Not Found */
+            /** @description Not Found: job-not-found */
             404: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Gone */
+            /** @description Gone: job-expired */
             410: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description Too Many Requests: rate-limited, too-many-follow-streams */
             429: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description Service Unavailable: identity-provider-unavailable, database-unavailable */
             503: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1065,11 +1371,12 @@ export interface operations {
             };
         };
     };
-    ExportsController_events: {
+    getExportEvents: {
         parameters: {
             query?: never;
             header?: never;
             path: {
+                /** @description The `job_id` */
                 id: string;
             };
             cookie?: never;
@@ -1078,42 +1385,62 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description The job's state, on every answer about a job: the only state signal on a 204 or 304 */
+                    "Job-Status": "pending" | "running" | "completed" | "failed" | "cancelled" | "expired";
+                    /** @description While the job is pending or running: seconds to wait before polling again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["JobEventsView"];
                 };
             };
-            /** @description Unauthorized */
+            /** @description Unauthorized: unauthenticated */
             401: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Not Found */
+            /** @description Not Found: job-not-found */
             404: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Too Many Requests */
+            /** @description Too Many Requests: rate-limited */
             429: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Service Unavailable */
+            /** @description Service Unavailable: identity-provider-unavailable, database-unavailable */
             503: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1122,7 +1449,7 @@ export interface operations {
             };
         };
     };
-    HealthController_check: {
+    checkHealth: {
         parameters: {
             query?: never;
             header?: never;
@@ -1131,47 +1458,42 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The Health Check is successful */
+            /** @description Healthy */
             200: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Probes must see the current state */
+                    "Cache-Control": "no-cache, no-store, must-revalidate";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        /** @example ok */
-                        status?: string;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        info?: {
+                        /** @enum {string} */
+                        status: "ok";
+                        /** @description The indicators that are up */
+                        info: {
                             [key: string]: {
-                                status: string;
+                                /** @enum {string} */
+                                status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
-                        } | null;
-                        /** @example {} */
-                        error?: {
+                        };
+                        /** @description The indicators that are down */
+                        error: {
                             [key: string]: {
-                                status: string;
+                                /** @enum {string} */
+                                status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        details?: {
+                        };
+                        /** @description Every indicator */
+                        details: {
                             [key: string]: {
-                                status: string;
+                                /** @enum {string} */
+                                status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
@@ -1179,58 +1501,64 @@ export interface operations {
                     };
                 };
             };
-            /** @description The Health Check is not successful */
+            /** @description Not healthy: `error` names the indicators that are down */
             503: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Probes must see the current state */
+                    "Cache-Control": "no-cache, no-store, must-revalidate";
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @example error */
-                        status?: string;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        info?: {
+                    /**
+                     * @example {
+                     *       "info": {},
+                     *       "error": {
+                     *         "database": {
+                     *           "status": "down",
+                     *           "message": "timeout of 2000ms exceeded"
+                     *         }
+                     *       },
+                     *       "details": {
+                     *         "database": {
+                     *           "status": "down",
+                     *           "message": "timeout of 2000ms exceeded"
+                     *         }
+                     *       },
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "Service Unavailable Exception",
+                     *       "instance": "/health/ready"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"] & {
+                        /** @description The indicators that are up */
+                        info: {
                             [key: string]: {
-                                status: string;
+                                /** @enum {string} */
+                                status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect"
-                         *       }
-                         *     }
-                         */
-                        error?: {
+                        };
+                        /** @description The indicators that are down */
+                        error: {
                             [key: string]: {
-                                status: string;
+                                /** @enum {string} */
+                                status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       },
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect"
-                         *       }
-                         *     }
-                         */
-                        details?: {
+                        };
+                        /** @description Every indicator */
+                        details: {
                             [key: string]: {
-                                status: string;
+                                /** @enum {string} */
+                                status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
@@ -1240,7 +1568,7 @@ export interface operations {
             };
         };
     };
-    HealthController_live: {
+    checkLiveness: {
         parameters: {
             query?: never;
             header?: never;
@@ -1249,106 +1577,42 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The Health Check is successful */
+            /** @description Healthy */
             200: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Probes must see the current state */
+                    "Cache-Control": "no-cache, no-store, must-revalidate";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        /** @example ok */
-                        status?: string;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        info?: {
+                        /** @enum {string} */
+                        status: "ok";
+                        /** @description The indicators that are up */
+                        info: {
                             [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /** @example {} */
-                        error?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                status: string;
+                                /** @enum {string} */
+                                status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
                         };
-                    };
-                };
-            };
-            /** @description The Health Check is not successful */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @example error */
-                        status?: string;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        info?: {
+                        /** @description The indicators that are down */
+                        error: {
                             [key: string]: {
-                                status: string;
+                                /** @enum {string} */
+                                status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect"
-                         *       }
-                         *     }
-                         */
-                        error?: {
+                        };
+                        /** @description Every indicator */
+                        details: {
                             [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       },
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect"
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                status: string;
+                                /** @enum {string} */
+                                status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
@@ -1358,7 +1622,7 @@ export interface operations {
             };
         };
     };
-    HealthController_ready: {
+    checkReadiness: {
         parameters: {
             query?: never;
             header?: never;
@@ -1367,47 +1631,42 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The Health Check is successful */
+            /** @description Healthy */
             200: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Probes must see the current state */
+                    "Cache-Control": "no-cache, no-store, must-revalidate";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        /** @example ok */
-                        status?: string;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        info?: {
+                        /** @enum {string} */
+                        status: "ok";
+                        /** @description The indicators that are up */
+                        info: {
                             [key: string]: {
-                                status: string;
+                                /** @enum {string} */
+                                status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
-                        } | null;
-                        /** @example {} */
-                        error?: {
+                        };
+                        /** @description The indicators that are down */
+                        error: {
                             [key: string]: {
-                                status: string;
+                                /** @enum {string} */
+                                status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        details?: {
+                        };
+                        /** @description Every indicator */
+                        details: {
                             [key: string]: {
-                                status: string;
+                                /** @enum {string} */
+                                status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
@@ -1415,58 +1674,64 @@ export interface operations {
                     };
                 };
             };
-            /** @description The Health Check is not successful */
+            /** @description Not healthy: `error` names the indicators that are down */
             503: {
                 headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Probes must see the current state */
+                    "Cache-Control": "no-cache, no-store, must-revalidate";
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @example error */
-                        status?: string;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        info?: {
+                    /**
+                     * @example {
+                     *       "info": {},
+                     *       "error": {
+                     *         "database": {
+                     *           "status": "down",
+                     *           "message": "timeout of 2000ms exceeded"
+                     *         }
+                     *       },
+                     *       "details": {
+                     *         "database": {
+                     *           "status": "down",
+                     *           "message": "timeout of 2000ms exceeded"
+                     *         }
+                     *       },
+                     *       "type": "about:blank",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "detail": "Service Unavailable Exception",
+                     *       "instance": "/health/ready"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["ProblemDocument"] & {
+                        /** @description The indicators that are up */
+                        info: {
                             [key: string]: {
-                                status: string;
+                                /** @enum {string} */
+                                status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect"
-                         *       }
-                         *     }
-                         */
-                        error?: {
+                        };
+                        /** @description The indicators that are down */
+                        error: {
                             [key: string]: {
-                                status: string;
+                                /** @enum {string} */
+                                status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       },
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect"
-                         *       }
-                         *     }
-                         */
-                        details?: {
+                        };
+                        /** @description Every indicator */
+                        details: {
                             [key: string]: {
-                                status: string;
+                                /** @enum {string} */
+                                status: "up" | "down";
                             } & {
                                 [key: string]: unknown;
                             };
