@@ -24,6 +24,10 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   app.use(requireJsonBody);
   app.useBodyParser('json', { limit: '64kb' });
   app.set('x-powered-by', false);
+  // Only job answers and the zip carry an ETag (documented in openapi.json). Express would add one
+  // to every body, problem documents included, and answer 304 where none is declared; a function
+  // that makes none keeps that off while sendFile (which only asks whether ETags are on) still sends the zip's.
+  app.set('etag', () => undefined);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter(app.get(AuditTrail), app.get(RejectedRequests)));
   setUpOpenApi(app);

@@ -63,7 +63,7 @@ const HealthResponses = (canFail: boolean) =>
       headers: NO_CACHE,
       schema: {
         type: 'object',
-        required: ['status', 'info', 'error', 'details'],
+        required: ['status', 'details'],
         properties: { status: { type: 'string', enum: ['ok'] }, ...HEALTH_DETAILS },
       },
     }),
@@ -78,7 +78,7 @@ const HealthResponses = (canFail: boolean) =>
                 schema: {
                   allOf: [
                     { $ref: getSchemaPath(ProblemDocument) },
-                    { type: 'object', required: ['info', 'error', 'details'], properties: HEALTH_DETAILS },
+                    { type: 'object', required: ['details'], properties: HEALTH_DETAILS },
                   ],
                 },
                 example: exampleProblem('health-check-failed'),

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { binaryParser, readZip, waitForJob, waitForRemoval } from '../support/jobs';
+import { outsideTheApi } from '../support/openapi-contract';
 import { ENV_CREDENTIALS, startTestApp, TestApp } from '../support/test-app';
 import { withClient } from '../support/test-database';
 
@@ -333,7 +334,10 @@ describe('exports API (real HTTP, PostgreSQL and the Terraform stand-in)', () =>
     );
 
     it('404 problem for unknown routes, without a stack trace', async () => {
-      const res = await t.http.get('/api/v2/nothing');
+      const res = await outsideTheApi(
+        t.http.get('/api/v2/nothing'),
+        'an unknown route, which no operation answers',
+      );
       expect(res.status).toBe(404);
       expect(res.headers['content-type']).toMatch(PROBLEM);
       expect(res.text).not.toMatch(/at .*\.js:\d+/);

@@ -6,6 +6,7 @@ import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { freePort } from '../../src/database/embedded-postgres';
 import { sleep } from './jobs';
+import { checkedAgainstContract } from './openapi-contract';
 import { createTestDatabase, TestDatabase } from './test-database';
 
 /** The built server, as `npm start` runs it (tests that use it need `npm run build` first; `pretest` does it). */
@@ -99,9 +100,12 @@ export class ServerProcess {
     return this.outputText;
   }
 
-  /** A new supertest agent on the loopback address for each use (no connection reuse). */
+  /**
+   * A new supertest agent on the loopback address for each use (no connection reuse); it checks
+   * every answer against openapi.json.
+   */
   get http(): TestAgent {
-    return request(this.url);
+    return checkedAgainstContract(request(this.url));
   }
 
   /** The JSON (pino) lines of stdout; other lines are skipped. */

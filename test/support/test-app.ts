@@ -6,6 +6,7 @@ import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { createApp } from '../../src/app.factory';
 import { loadAppConfig } from '../../src/config/app-config';
+import { checkedAgainstContract } from './openapi-contract';
 import { STANDIN_TERRAFORM } from './standin';
 import { createTestDatabase, TestDatabase } from './test-database';
 
@@ -21,6 +22,7 @@ export const ENV_CREDENTIALS = {
 
 export interface TestApp {
   app: INestApplication;
+  /** Checks every answer against openapi.json (see openapi-contract.ts). */
   http: TestAgent;
   exportBaseDir: string;
   databaseUrl: string;
@@ -63,7 +65,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   };
   const app = await createApp(loadAppConfig(env));
   await app.listen(0, '127.0.0.1');
-  const http = request.agent(app.getHttpServer());
+  const http = checkedAgainstContract(request.agent(app.getHttpServer()));
   let closed = false;
   const close = async () => {
     if (closed) return;
