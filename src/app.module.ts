@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuditModule } from './audit/audit.module';
+import { ChangesModule } from './changes/changes.module';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -25,6 +26,7 @@ export class AppModule {
         DatabaseModule,
         AuditModule,
         ExportsModule,
+        ChangesModule,
         HealthModule,
         RetentionModule,
       ],

@@ -29,6 +29,7 @@ export type AuditAction =
   | 'job.downloaded'
   | 'job.log_read'
   | 'job.events_read'
+  | 'job.changes_read'
   | 'request.rejected';
 
 /**
@@ -42,6 +43,7 @@ export const READ_ACTIONS: ReadonlySet<AuditAction> = new Set([
   'job.results_read',
   'job.log_read',
   'job.events_read',
+  'job.changes_read',
 ]);
 
 export interface RecordedAuditEvent extends AuditEvent {

@@ -17,7 +17,11 @@ export type DomainErrorCode =
   | 'download-not-available'
   | 'invalid-cursor'
   | 'job-files-unavailable'
-  | 'too-many-follow-streams';
+  | 'too-many-follow-streams'
+  | 'export-not-completed'
+  | 'exports-incomparable'
+  | 'export-too-large'
+  | 'export-unreadable';
 
 export class DomainError extends Error {
   constructor(

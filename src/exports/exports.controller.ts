@@ -87,7 +87,7 @@ const PREFER_HEADER = {
 };
 
 /** The routes about one job name it by its id (any other text is a job that does not exist: 404). */
-const ApiJobIdParam = () =>
+export const ApiJobIdParam = () =>
   ApiParam({ name: 'id', description: 'The `job_id`', schema: { type: 'string', format: 'uuid' } });
 
 /** Answers about a job carry its state, and while it is unfinished when to poll again. */
@@ -102,7 +102,7 @@ const EVERY_ROUTE_PROBLEMS: ProblemKind[] = [
 ];
 
 /** Routes about one job also answer 404 for a job the caller cannot see. */
-const JOB_ROUTE_PROBLEMS: ProblemKind[] = [...EVERY_ROUTE_PROBLEMS, 'job-not-found'];
+export const JOB_ROUTE_PROBLEMS: ProblemKind[] = [...EVERY_ROUTE_PROBLEMS, 'job-not-found'];
 
 /** The headers of a zip answer, set before `send` answers (or refuses) a download. */
 const ZIP_ANSWER_HEADERS = ['Job-Status', 'Content-Disposition', 'ETag', 'Last-Modified', 'Accept-Ranges'];

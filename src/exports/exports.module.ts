@@ -26,5 +26,6 @@ import { FollowStreamSlots } from './follow-stream-slots';
   ],
   controllers: [ExportsController],
   providers: [ExportsService, FollowStreamSlots],
+  exports: [ExportsService],
 })
 export class ExportsModule {}

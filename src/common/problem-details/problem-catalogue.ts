@@ -93,6 +93,13 @@ export const PROBLEM_KINDS: Record<ProblemKind, ProblemKindInfo> = {
     exampleDetail: 'The export job failed; it has no results.',
     exampleExtensions: { job_id: EXAMPLE_JOB_ID, job_status: 'failed' },
   },
+  'export-not-completed': {
+    status: 409,
+    ownType: true,
+    exampleDetail: `The \`since\` export ${EXAMPLE_JOB_ID} is running; only completed exports can be compared.`,
+    exampleExtensions: { job_id: EXAMPLE_JOB_ID, job_status: 'running' },
+    exampleInstance: `/api/v1/exports/${EXAMPLE_JOB_ID}/changes?since=${EXAMPLE_JOB_ID}`,
+  },
   'job-expired': {
     status: 410,
     ownType: true,
@@ -129,6 +136,38 @@ export const PROBLEM_KINDS: Record<ProblemKind, ProblemKindInfo> = {
     exampleDetail:
       'This Idempotency-Key was already used with different parameters; use a new key for a new export.',
     exampleInstance: '/api/v1/exports',
+  },
+  'exports-incomparable': {
+    status: 422,
+    ownType: true,
+    exampleDetail:
+      'The exports cannot be compared: include_filter_resources differs (it selects other resources: they ' +
+      'would show as added or removed). Pass force=true to compare them anyway.',
+    exampleExtensions: {
+      incomparable: [
+        {
+          attribute: 'include_filter_resources',
+          reason: 'it selects other resources: they would show as added or removed',
+          export: ['genesyscloud_routing_queue'],
+          since: ['genesyscloud_routing_queue', 'genesyscloud_user'],
+        },
+      ],
+    },
+    exampleInstance: `/api/v1/exports/${EXAMPLE_JOB_ID}/changes?since=${EXAMPLE_JOB_ID}`,
+  },
+  'export-too-large': {
+    status: 422,
+    ownType: true,
+    exampleDetail: `The export ${EXAMPLE_JOB_ID} is too large to compare: the export's configuration and state files are 40000000 bytes, more than 33554432.`,
+    exampleExtensions: { job_id: EXAMPLE_JOB_ID, bytes: 40000000, limit: 33554432 },
+    exampleInstance: `/api/v1/exports/${EXAMPLE_JOB_ID}/changes?since=${EXAMPLE_JOB_ID}`,
+  },
+  'export-unreadable': {
+    status: 422,
+    ownType: true,
+    exampleDetail: `The export ${EXAMPLE_JOB_ID} cannot be read: genesyscloud.tf.json: Unexpected end of JSON input.`,
+    exampleExtensions: { job_id: EXAMPLE_JOB_ID },
+    exampleInstance: `/api/v1/exports/${EXAMPLE_JOB_ID}/changes?since=${EXAMPLE_JOB_ID}`,
   },
   'rate-limited': {
     status: 429,
