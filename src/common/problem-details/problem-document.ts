@@ -28,6 +28,32 @@ export class ProblemDocument {
   job_id?: string;
   @ApiPropertyOptional({ enum: JOB_STATUSES, description: "That job's state" })
   job_status?: string;
+  @ApiPropertyOptional({
+    type: 'array',
+    description:
+      'exports-incomparable only: each export parameter that differs, why that matters, and its effective value in both exports',
+    items: {
+      type: 'object',
+      required: ['attribute', 'reason', 'export', 'since'],
+      properties: {
+        attribute: { type: 'string' },
+        reason: { type: 'string' },
+        export: { description: 'Its value in the export asked about' },
+        since: { description: 'Its value in the `since` export' },
+      },
+    },
+  })
+  incomparable?: unknown[];
+  @ApiPropertyOptional({
+    type: 'integer',
+    description: "export-too-large only: the size of the export's files",
+  })
+  bytes?: number;
+  @ApiPropertyOptional({
+    type: 'integer',
+    description: 'export-too-large only: the most a change report reads',
+  })
+  limit?: number;
   [extension: string]: unknown;
 }
 
