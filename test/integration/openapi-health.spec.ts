@@ -27,6 +27,7 @@ describe('OpenAPI', () => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/api/v1/exports',
       '/api/v1/exports/{id}',
+      '/api/v1/exports/{id}/changes',
       '/api/v1/exports/{id}/download',
       '/api/v1/exports/{id}/events',
       '/api/v1/exports/{id}/logs',
@@ -60,6 +61,7 @@ describe('OpenAPI', () => {
       'GET /api/v1/exports/{id}/download': 'downloadExport',
       'GET /api/v1/exports/{id}/logs': 'getExportLogs',
       'GET /api/v1/exports/{id}/events': 'getExportEvents',
+      'GET /api/v1/exports/{id}/changes': 'getExportChanges',
       'GET /health': 'checkHealth',
       'GET /health/live': 'checkLiveness',
       'GET /health/ready': 'checkReadiness',
