@@ -152,6 +152,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/exports/{id}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What changed between two completed exports
+         * @description Resources added, removed, changed and renamed from export `since` to this one, by Terraform address, with the attributes that differ (values of sensitive attributes are left out). Totals cover the whole report; the changes come a page at a time, like the list of exports (`cursor`, `Link` rel="next"). 409 when either export is not completed; 422 when they were made with different filters or formats (the problem says which), unless `force=true`, or when an export is too large to compare.
+         */
+        get: operations["getExportChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -340,6 +360,19 @@ export interface components {
              * @enum {string}
              */
             job_status?: "pending" | "running" | "completed" | "failed" | "cancelled" | "expired";
+            /** @description exports-incomparable only: each export parameter that differs, why that matters, and its effective value in both exports */
+            incomparable?: {
+                attribute: string;
+                reason: string;
+                /** @description Its value in the export asked about */
+                export: unknown;
+                /** @description Its value in the `since` export */
+                since: unknown;
+            }[];
+            /** @description export-too-large only: the size of the export's files */
+            bytes?: number;
+            /** @description export-too-large only: the most a change report reads */
+            limit?: number;
         };
         CreateExportDto: {
             /**
@@ -507,6 +540,101 @@ export interface components {
             /** Format: uuid */
             job_id: string;
             events: components["schemas"]["JobEventView"][];
+        };
+        ChangeCountsView: {
+            added: number;
+            removed: number;
+            changed: number;
+            /** @description Same id under a new label (needs the state file in both exports) */
+            renamed: number;
+        };
+        ConfigSyntaxesView: {
+            /** @enum {string} */
+            export: "json" | "hcl";
+            /** @enum {string} */
+            since: "json" | "hcl";
+        };
+        IncomparabilityView: {
+            /** @example include_filter_resources */
+            attribute: string;
+            /** @description Why the difference makes the report misleading */
+            reason: string;
+            /** @description Its effective value in this export */
+            export: string | number | boolean | unknown[] | {
+                [key: string]: unknown;
+            };
+            /** @description Its effective value in the `since` export */
+            since: string | number | boolean | unknown[] | {
+                [key: string]: unknown;
+            };
+        };
+        AttributeChangeView: {
+            /**
+             * @description Path in the resource block: `description`, `members[0].ring_num`
+             * @example description
+             */
+            attribute: string;
+            /** @description The value before; absent when it was not set, or sensitive */
+            old?: string | number | boolean | unknown[] | {
+                [key: string]: unknown;
+            };
+            /** @description The value now; absent when it is no longer set, or sensitive */
+            new?: string | number | boolean | unknown[] | {
+                [key: string]: unknown;
+            };
+            /**
+             * @description The attribute may hold a secret: only that it changed is told
+             * @enum {boolean}
+             */
+            sensitive?: true;
+        };
+        ResourceChangeView: {
+            /**
+             * @description The Terraform address (the earlier one for removed resources)
+             * @example genesyscloud_routing_queue.support
+             */
+            address: string;
+            /** @example genesyscloud_routing_queue */
+            type: string;
+            /** @enum {string} */
+            change: "added" | "removed" | "changed" | "renamed";
+            /** @description The Genesys Cloud id, when the exports include a state file */
+            id?: string;
+            /** @description Renamed resources: the address in the earlier export */
+            previous_address?: string;
+            /** @description Changed and renamed resources: what differs */
+            attributes?: components["schemas"]["AttributeChangeView"][];
+        };
+        ExportChangesView: {
+            /**
+             * Format: uuid
+             * @description The later export
+             */
+            export_id: string;
+            /**
+             * Format: uuid
+             * @description The earlier export it is compared with
+             */
+            since: string;
+            /** @description Which configuration files of each export were read */
+            syntax: components["schemas"]["ConfigSyntaxesView"];
+            /** @description With force=true: the differences in parameters that would otherwise have refused the comparison */
+            ignored_differences: components["schemas"]["IncomparabilityView"][];
+            /** @description Over the whole report, not this page */
+            totals: components["schemas"]["ChangeCountsView"];
+            /** @description Per resource type, over the whole report; types without changes are left out */
+            totals_by_type: {
+                [key: string]: components["schemas"]["ChangeCountsView"];
+            };
+            /** @description This page of the changes, by address */
+            changes: components["schemas"]["ResourceChangeView"][];
+            limit: number;
+            /** @description Whether more changes follow this page */
+            has_more: boolean;
+            /** @description Pass as `cursor` to get the next page; null on the last page */
+            next_cursor: string | null;
+            /** @description The next page (also in the `Link` header, rel="next"); null on the last page */
+            next: string | null;
         };
     };
     responses: never;
@@ -1435,6 +1563,124 @@ export interface operations {
             };
         };
     };
+    getExportChanges: {
+        parameters: {
+            query: {
+                /** @description The earlier completed export to compare with */
+                since: string;
+                /** @description Changes per page */
+                limit?: number;
+                /** @description Where to continue: the `next_cursor` of the previous page (opaque; absent for the first page) */
+                cursor?: string;
+                /** @description Compare even when the exports were made with different filters or formats (see 422) */
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description The `job_id` */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description The next page, rel="next"; absent on the last page */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportChangesView"];
+                };
+            };
+            /** @description Bad Request: invalid-request, invalid-cursor */
+            400: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unauthorized: unauthenticated */
+            401: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not Found: job-not-found */
+            404: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflict: export-not-completed */
+            409: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unprocessable Entity: exports-incomparable, export-too-large, export-unreadable */
+            422: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too Many Requests: rate-limited */
+            429: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Service Unavailable: identity-provider-unavailable, database-unavailable, job-files-unavailable */
+            503: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
     checkHealth: {
         parameters: {
             query?: never;
@@ -1458,7 +1704,7 @@ export interface operations {
                         /** @enum {string} */
                         status: "ok";
                         /** @description The indicators that are up */
-                        info: {
+                        info?: {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "down";
@@ -1467,7 +1713,7 @@ export interface operations {
                             };
                         };
                         /** @description The indicators that are down */
-                        error: {
+                        error?: {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "down";
@@ -1523,7 +1769,7 @@ export interface operations {
                      */
                     "application/problem+json": components["schemas"]["ProblemDocument"] & {
                         /** @description The indicators that are up */
-                        info: {
+                        info?: {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "down";
@@ -1532,7 +1778,7 @@ export interface operations {
                             };
                         };
                         /** @description The indicators that are down */
-                        error: {
+                        error?: {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "down";
@@ -1577,7 +1823,7 @@ export interface operations {
                         /** @enum {string} */
                         status: "ok";
                         /** @description The indicators that are up */
-                        info: {
+                        info?: {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "down";
@@ -1586,7 +1832,7 @@ export interface operations {
                             };
                         };
                         /** @description The indicators that are down */
-                        error: {
+                        error?: {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "down";
@@ -1631,7 +1877,7 @@ export interface operations {
                         /** @enum {string} */
                         status: "ok";
                         /** @description The indicators that are up */
-                        info: {
+                        info?: {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "down";
@@ -1640,7 +1886,7 @@ export interface operations {
                             };
                         };
                         /** @description The indicators that are down */
-                        error: {
+                        error?: {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "down";
@@ -1696,7 +1942,7 @@ export interface operations {
                      */
                     "application/problem+json": components["schemas"]["ProblemDocument"] & {
                         /** @description The indicators that are up */
-                        info: {
+                        info?: {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "down";
@@ -1705,7 +1951,7 @@ export interface operations {
                             };
                         };
                         /** @description The indicators that are down */
-                        error: {
+                        error?: {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "down";
