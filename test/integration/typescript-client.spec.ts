@@ -8,6 +8,7 @@ import {
   jobStatusOf,
 } from '../../clients/typescript/src';
 import { readZip, sleep } from '../support/jobs';
+import { contractCheckedFetch } from '../support/openapi-contract';
 import { startTestApp, TEST_TOKEN, TestApp } from '../support/test-app';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -37,7 +38,12 @@ describe('the generated TypeScript client against the real server', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    client = createExportServerClient({ baseUrl: await t.app.getUrl(), token: TEST_TOKEN });
+    // Every answer the client gets is also checked against openapi.json, as startTestApp's agent does.
+    client = createExportServerClient({
+      baseUrl: await t.app.getUrl(),
+      token: TEST_TOKEN,
+      fetch: contractCheckedFetch,
+    });
   });
   afterAll(() => t.dispose());
 

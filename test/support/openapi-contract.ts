@@ -345,17 +345,41 @@ export function assertConforms(exchange: Exchange, outside = false): void {
 }
 
 /** The body as the checker wants it: JSON parsed, text as text, anything else as bytes. */
-function bodyOf(res: Response): unknown {
-  const mediaType = String(res.headers['content-type'] ?? '')
-    .split(';', 1)[0]
-    .trim()
-    .toLowerCase();
-  // A test's own parser (binaryParser) hands over bytes whatever the type, problem documents too.
-  const bytes = Buffer.isBuffer(res.body) ? res.body : undefined;
-  const text = bytes ? bytes.toString('utf8') : res.text;
+function decodedBody(
+  contentType: string,
+  bytes: Buffer | undefined,
+  text = bytes?.toString('utf8'),
+): unknown {
+  const mediaType = contentType.split(';', 1)[0].trim().toLowerCase();
   if (text === undefined || text === '') return bytes && bytes.length > 0 ? bytes : undefined;
   if (isJsonMediaType(mediaType)) return JSON.parse(text) as unknown;
   return mediaType.startsWith('text/') || !bytes ? text : bytes;
+}
+
+function bodyOf(res: Response): unknown {
+  // A test's own parser (binaryParser) hands over bytes whatever the type, problem documents too.
+  const bytes = Buffer.isBuffer(res.body) ? res.body : undefined;
+  return decodedBody(
+    String(res.headers['content-type'] ?? ''),
+    bytes,
+    bytes ? bytes.toString('utf8') : res.text,
+  );
+}
+
+/** fetch, with every answer checked against openapi.json: for clients such as clients/typescript. */
+export async function contractCheckedFetch(request: Request): Promise<globalThis.Response> {
+  const response = await fetch(request);
+  const bytes = Buffer.from(await response.clone().arrayBuffer());
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => (headers[name] = value));
+  assertConforms({
+    method: request.method,
+    url: request.url,
+    status: response.status,
+    headers,
+    body: decodedBody(response.headers.get('content-type') ?? '', bytes),
+  });
+  return response;
 }
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete', 'del', 'head', 'options'] as const;
