@@ -42,6 +42,7 @@ async function main(): Promise<void> {
       MAX_CONCURRENT_JOBS: '1',
       RATE_LIMIT_PER_MINUTE: '100000',
       CREATE_RATE_LIMIT_PER_MINUTE: '100000',
+      POLL_RATE_LIMIT_PER_MINUTE: '100000',
       EXPORTER_STOP_GRACE: '2s',
       SHUTDOWN_GRACE: '1s',
       LOG_LEVEL: 'silent',

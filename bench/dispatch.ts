@@ -34,6 +34,7 @@ runBench('dispatch', async (run) => {
     TERRAFORM_BIN: wrapper,
     RATE_LIMIT_PER_MINUTE: '100000',
     CREATE_RATE_LIMIT_PER_MINUTE: '100000',
+    POLL_RATE_LIMIT_PER_MINUTE: '100000',
   });
 
   const serviceMs: number[] = [];

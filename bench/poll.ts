@@ -22,7 +22,9 @@ runBench('poll', async (run) => {
   const databaseUrl = await run.database();
   const service = await run.service({
     ...serviceEnv(databaseUrl, path.join(run.root, 'exports')),
+    // Polls have a budget of their own (POLL_RATE_LIMIT_PER_MINUTE): without it most polls are 429s.
     RATE_LIMIT_PER_MINUTE: '100000',
+    POLL_RATE_LIMIT_PER_MINUTE: '100000',
   });
   // A job that stays running (the stand-in sleeps for 10 minutes) and one that completed, both real.
   const running = await startedJobVia(service.url);
@@ -101,7 +103,8 @@ runBench('poll', async (run) => {
   );
   const metrics = await measure(service.process.pid!, `${service.url}/metrics`, 1);
   print(`/metrics at ${JOBS} jobs, 1 connection`, metrics);
-  if (runningPoll.errors > 0) lines.push(`(${runningPoll.errors} poll answers were not 2xx/3xx)`);
+  // A refused poll (429) is cheaper than an answered one: figures with refusals compare nothing.
+  if (runningPoll.errors > 0) lines.push(`WARNING: ${runningPoll.errors} poll answers were not 2xx/3xx`);
   lines.push(`/metrics scrape at ${JOBS} jobs: p50 ${metrics.p50Ms.toFixed(1)} ms`);
   for (const line of lines) console.log(line);
 });
