@@ -1,5 +1,6 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Request } from 'express';
+import pino from 'pino';
 import { pinoHttp } from 'pino-http';
 import request from 'supertest';
 import { InvalidConfigurationError, loadAppConfig } from '../../src/config/app-config';
@@ -86,6 +87,81 @@ describe('pino-http options', () => {
     await request(server).get('/api/v1/exports');
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(lines).toEqual([]);
+  });
+});
+
+describe('log redaction', () => {
+  /** pino's own redaction with the paths this rule stands for: `key`, `*.key`, `*.*.key`, and the named headers. */
+  const KEYS = [
+    'password',
+    'secret',
+    'token',
+    'accessToken',
+    'access_token',
+    'refreshToken',
+    'refresh_token',
+  ];
+  const reference = (line: Record<string, unknown>) =>
+    logged(
+      pino(
+        {
+          redact: {
+            paths: [
+              'req.headers.authorization',
+              'req.headers.cookie',
+              'res.headers["set-cookie"]',
+              ...KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
+            ],
+            censor: '[REDACTED]',
+          },
+        },
+        sink(),
+      ),
+      line,
+    );
+  const redacted = (line: Record<string, unknown>) =>
+    logged(pino(pinoHttpOptions(loadAppConfig({})) as pino.LoggerOptions, sink()), line);
+  let written: string[] = [];
+  const sink = () => ({ write: (text: string) => void written.push(text) });
+  function logged(logger: pino.Logger, line: Record<string, unknown>): unknown {
+    written = [];
+    logger.info(line, 'line');
+    return written.map((text) => {
+      const {
+        time: _time,
+        pid: _pid,
+        hostname: _hostname,
+        ...rest
+      } = JSON.parse(text) as Record<string, unknown>;
+      return rest;
+    });
+  }
+
+  it.each<[string, Record<string, unknown>]>([
+    ['top-level keys', { token: 't', password: 'p', other: 'kept' }],
+    [
+      'one and two levels down',
+      { credentials: { accessToken: 'a', nested: { refresh_token: 'r', kept: 1 } } },
+    ],
+    ['not three levels down', { a: { b: { c: { password: 'deep, as pino left it' } } } }],
+    ['arrays like objects', { list: [{ secret: 's' }, 'x'], matrix: [[{ token: 'kept: three levels' }]] }],
+    [
+      'the named headers only where they are named',
+      {
+        req: { headers: { authorization: 'a', cookie: 'c', token: 't', accept: '*/*' } },
+        headers: { authorization: 'kept' },
+      },
+    ],
+    ['set-cookie of the response', { res: { statusCode: 200, headers: { 'set-cookie': ['s'], etag: 'e' } } }],
+    ['null and undefined', { token: null, password: undefined, nothing: null }],
+  ])('censors %s as the redact paths did', (_name, line) => {
+    expect(redacted(line)).toEqual(reference(line));
+  });
+
+  it('does not change the logged object', () => {
+    const line = { credentials: { accessToken: 'a' }, req: { headers: { authorization: 'b' } } };
+    redacted(line);
+    expect(line).toEqual({ credentials: { accessToken: 'a' }, req: { headers: { authorization: 'b' } } });
   });
 });
 
