@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { preparedQuery } from '../database/prepared-query';
 import { DatabaseLocks } from './database-locks';
 import {
   ExportJob,
@@ -12,6 +13,8 @@ import {
 } from './export-job';
 import { IdempotencyKey, IdempotencyKeyRepository } from './idempotency-keys';
 import { ENTERED_AT, JOB_COLUMNS, JobRow, rowsOf, toJob } from './job-rows';
+
+const JOB_BY_ID = `SELECT ${JOB_COLUMNS} FROM export_jobs WHERE id = $1`;
 
 /** What a new job is made of: its parameters and owner, and the server creating it. */
 export type NewJob = Pick<
@@ -156,9 +159,7 @@ export class JobRepository {
   }
 
   async get(id: string): Promise<ExportJob | null> {
-    const [row] = rowsOf<JobRow>(
-      await this.db.query(`SELECT ${JOB_COLUMNS} FROM export_jobs WHERE id = $1`, [id]),
-    );
+    const [row] = await preparedQuery<JobRow>(this.db, JOB_BY_ID, [id]);
     return row ? toJob(row) : null;
   }
 
@@ -187,13 +188,13 @@ export class JobRepository {
       conditions.push(`created_at <= ${at} AND (created_at < ${at} OR id > $${parameters.length}::uuid)`);
     }
     // One more than asked: whether it exists says if there is a next page, without counting.
-    const rows = rowsOf<JobRow & { list_position: string }>(
-      await this.db.query(
-        `SELECT ${JOB_COLUMNS}, created_at::text AS list_position FROM export_jobs
-          WHERE ${conditions.join(' AND ')}
-          ORDER BY created_at DESC, id LIMIT $2`,
-        parameters,
-      ),
+    // The text varies only with which conditions apply (a handful of statements).
+    const rows = await preparedQuery<JobRow & { list_position: string }>(
+      this.db,
+      `SELECT ${JOB_COLUMNS}, created_at::text AS list_position FROM export_jobs
+        WHERE ${conditions.join(' AND ')}
+        ORDER BY created_at DESC, id LIMIT $2`,
+      parameters,
     );
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
