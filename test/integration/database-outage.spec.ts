@@ -124,6 +124,7 @@ describe('a database outage (a TCP proxy between the server and PostgreSQL is cu
       const id = created.body.job_id as string;
       await waitForPhase(runner.http, id, 'exporting');
       const workspace = path.join(exportBaseDir, '.runs', id, 'workspace');
+      for (let i = 0; i < 100 && processesMatching(workspace).length === 0; i++) await sleep(100);
       expect(processesMatching(workspace).length).toBeGreaterThan(0);
 
       proxy.cut();
