@@ -101,8 +101,11 @@ const EVERY_ROUTE_PROBLEMS: ProblemKind[] = [
   'database-unavailable',
 ];
 
-/** Routes about one job also answer 404 for a job the caller cannot see. */
-export const JOB_ROUTE_PROBLEMS: ProblemKind[] = [...EVERY_ROUTE_PROBLEMS, 'job-not-found'];
+/**
+ * Routes about one job also answer 404 for a job the caller cannot see, and 400 for an id that is
+ * not even valid percent-encoding (Express refuses it before the handler runs).
+ */
+export const JOB_ROUTE_PROBLEMS: ProblemKind[] = [...EVERY_ROUTE_PROBLEMS, 'job-not-found', 'undecodable-path'];
 
 /** The headers of a zip answer, set before `send` answers (or refuses) a download. */
 const ZIP_ANSWER_HEADERS = ['Job-Status', 'Content-Disposition', 'ETag', 'Last-Modified', 'Accept-Ranges'];

@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { sleep } from '../support/jobs';
+import { assertRawConforms } from '../support/openapi-contract';
 import { startServer, useSharedServerState } from '../support/server-process';
 import { STANDIN_TERRAFORM } from '../support/standin';
 import { ENV_CREDENTIALS } from '../support/test-app';
@@ -39,7 +40,10 @@ const openDescriptors = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
           (res) => {
             let text = '';
             res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-            res.on('end', () => resolve({ status: res.statusCode!, json: text ? JSON.parse(text) : {} }));
+            res.on('end', () => {
+              assertRawConforms({ method, path: url }, res, Buffer.from(text));
+              resolve({ status: res.statusCode!, json: text ? JSON.parse(text) : {} });
+            });
           },
         );
         req.on('error', reject);

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { sleep, waitForJob } from '../support/jobs';
+import { assertRawConforms } from '../support/openapi-contract';
 import { killStartedServers, ServerProcess, startServer } from '../support/server-process';
 import { STANDIN_TERRAFORM } from '../support/standin';
 import { ENV_CREDENTIALS } from '../support/test-app';
@@ -22,11 +23,17 @@ function follow(
   jobId: string,
 ): Promise<{ status: number; response: http.IncomingMessage }> {
   return new Promise((resolve, reject) => {
-    const req = http.get(
-      `${server.url}/api/v1/exports/${jobId}/logs?follow=true`,
-      { agent: false },
-      (response) => resolve({ status: response.statusCode!, response }),
-    );
+    const target = `/api/v1/exports/${jobId}/logs?follow=true`;
+    const req = http.get(`${server.url}${target}`, { agent: false }, (response) => {
+      try {
+        // The stream stays open: status and headers are checked, the body is the test's.
+        assertRawConforms({ method: 'GET', path: target }, response, undefined);
+        resolve({ status: response.statusCode!, response });
+      } catch (error) {
+        response.destroy();
+        reject(error as Error);
+      }
+    });
     req.on('error', reject);
   });
 }

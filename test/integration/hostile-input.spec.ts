@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { TerraformSetup } from '../../src/exporter/terraform-setup';
+import { assertRawConforms, openApiContract } from '../support/openapi-contract';
 import { sleep, waitForJob } from '../support/jobs';
 import { ENV_CREDENTIALS, startTestApp, TEST_TOKEN, TestApp } from '../support/test-app';
 import { withClient } from '../support/test-database';
@@ -975,6 +976,7 @@ const countsByCategory = corpus.reduce<Record<string, number>>((counts, item) =>
 
 interface RawResponse {
   status: number;
+  headers: http.IncomingHttpHeaders;
   contentType: string;
   text: string;
 }
@@ -1000,6 +1002,7 @@ function send(port: number, item: HostileRequest): Promise<RawResponse> {
       res.on('end', () =>
         resolve({
           status: res.statusCode ?? 0,
+          headers: res.headers,
           contentType: String(res.headers['content-type'] ?? ''),
           text: Buffer.concat(chunks).toString('utf8'),
         }),
@@ -1123,6 +1126,15 @@ describe('hostile input (real HTTP, PostgreSQL and the Terraform stand-in)', () 
   describe(`every one of the ${corpus.length} hostile requests is refused with a 4xx problem document`, () => {
     it.each(corpus)('$category: $name → $expectedStatus', async (item) => {
       const res = await send(port, item);
+      // Path tricks that reach no operation are deliberately outside the API: only the rule that
+      // every error is a problem document applies to them.
+      const outside = openApiContract().operationFor(item.method.toLowerCase(), item.path) === undefined;
+      assertRawConforms(
+        item,
+        { statusCode: res.status, headers: res.headers },
+        Buffer.from(res.text),
+        outside,
+      );
       // One line, so that a failure shows what the server answered.
       expect(`${res.status} ${res.contentType} ${res.text.slice(0, 400)}`).toMatch(
         new RegExp(`^${item.expectedStatus} application/problem\\+json`),

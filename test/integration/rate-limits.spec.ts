@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { FakeGenesys } from '../support/fake-genesys';
 import { binaryParser, sleep } from '../support/jobs';
+import { assertRawConforms } from '../support/openapi-contract';
 import { ENV_CREDENTIALS, startTestApp, TestApp } from '../support/test-app';
 import { withClient } from '../support/test-database';
 
@@ -188,7 +189,12 @@ describe('budgets', () => {
             },
             (res) => {
               res.resume();
-              resolve(res.statusCode!);
+              try {
+                assertRawConforms({ method: 'POST', path: '/api/v1/exports' }, res, undefined);
+                resolve(res.statusCode!);
+              } catch (error) {
+                reject(error as Error);
+              }
             },
           );
           req.on('error', reject);

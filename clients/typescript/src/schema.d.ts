@@ -942,6 +942,17 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Bad Request: undecodable-path */
+            400: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
             /** @description Unauthorized: unauthenticated */
             401: {
                 headers: {
@@ -1036,6 +1047,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad Request: undecodable-path */
+            400: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
             };
             /** @description Unauthorized: unauthenticated */
             401: {
@@ -1135,6 +1157,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad Request: undecodable-path */
+            400: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
             };
             /** @description Unauthorized: unauthenticated */
             401: {
@@ -1292,6 +1325,17 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Bad Request: undecodable-path */
+            400: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
             /** @description Unauthorized: unauthenticated */
             401: {
                 headers: {
@@ -1411,11 +1455,11 @@ export interface operations {
                     "text/plain": string;
                 };
             };
-            /** @description Bad Request: invalid-request */
+            /** @description Bad Request: undecodable-path, invalid-request */
             400: {
                 headers: {
                     /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
-                    "X-Request-Id": string;
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1509,6 +1553,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobEventsView"];
+                };
+            };
+            /** @description Bad Request: undecodable-path */
+            400: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
             /** @description Unauthorized: unauthenticated */

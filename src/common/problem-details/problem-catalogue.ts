@@ -9,6 +9,7 @@ export type ProblemKind =
   | DomainErrorCode
   | 'invalid-request'
   | 'malformed-body'
+  | 'undecodable-path'
   | 'body-too-large'
   | 'unsupported-media-type'
   | 'precondition-failed'
@@ -26,7 +27,7 @@ export interface ProblemKindInfo {
   exampleExtensions?: Record<string, unknown>;
   /** The request target of the examples; a job's URL unless given. */
   exampleInstance?: string;
-  /** Raised by the body parser, before the request got its id: the answer has no X-Request-Id. */
+  /** Refused (by the body parser, or the router decoding the path) before the request got its id: no X-Request-Id. */
   beforeRequestId?: true;
 }
 
@@ -49,6 +50,13 @@ export const PROBLEM_KINDS: Record<ProblemKind, ProblemKindInfo> = {
     ownType: false,
     exampleDetail: 'Unexpected token } in JSON at position 12',
     exampleInstance: '/api/v1/exports',
+    beforeRequestId: true,
+  },
+  'undecodable-path': {
+    status: 400,
+    ownType: false,
+    exampleDetail: "Failed to decode param '%ff'",
+    exampleInstance: '/api/v1/exports/%ff',
     beforeRequestId: true,
   },
   'invalid-idempotency-key': {
