@@ -1651,11 +1651,11 @@ export interface operations {
                     "application/json": components["schemas"]["ExportChangesView"];
                 };
             };
-            /** @description Bad Request: invalid-request, invalid-cursor */
+            /** @description Bad Request: undecodable-path, invalid-request, invalid-cursor */
             400: {
                 headers: {
                     /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
-                    "X-Request-Id": string;
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
