@@ -31,7 +31,7 @@ function follow(
         resolve({ status: response.statusCode!, response });
       } catch (error) {
         response.destroy();
-        reject(error as Error);
+        reject(error);
       }
     });
     req.on('error', reject);

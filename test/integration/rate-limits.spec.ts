@@ -193,7 +193,7 @@ describe('budgets', () => {
                 assertRawConforms({ method: 'POST', path: '/api/v1/exports' }, res, undefined);
                 resolve(res.statusCode!);
               } catch (error) {
-                reject(error as Error);
+                reject(error);
               }
             },
           );

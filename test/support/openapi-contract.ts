@@ -357,11 +357,8 @@ export function assertConforms(exchange: Exchange, outside = false): void {
   );
 }
 
-function mediaTypeOf(contentType: unknown): string {
-  return String(contentType ?? '')
-    .split(';', 1)[0]
-    .trim()
-    .toLowerCase();
+function mediaTypeOf(contentType: string | string[] | null | undefined): string {
+  return (headerValue(contentType ?? undefined) ?? '').split(';', 1)[0].trim().toLowerCase();
 }
 
 /** The body as the checker wants it: JSON parsed, text as text, anything else as bytes; undefined when empty. */
