@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { sleep } from '../support/jobs';
-import { assertRawConforms } from '../support/openapi-contract';
+import { rawContractError } from '../support/openapi-contract';
 import { startServer, useSharedServerState } from '../support/server-process';
 import { STANDIN_TERRAFORM } from '../support/standin';
 import { ENV_CREDENTIALS } from '../support/test-app';
@@ -41,8 +41,9 @@ const openDescriptors = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
             let text = '';
             res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
             res.on('end', () => {
-              assertRawConforms({ method, path: url }, res, Buffer.from(text));
-              resolve({ status: res.statusCode!, json: text ? JSON.parse(text) : {} });
+              const error = rawContractError({ method, path: url }, res, Buffer.from(text));
+              if (error) reject(error);
+              else resolve({ status: res.statusCode!, json: text ? JSON.parse(text) : {} });
             });
           },
         );

@@ -339,22 +339,28 @@ export function outsideTheApi<T extends Test>(test: T, reason: string): T {
 }
 
 /**
- * Fails with every violation when an answer does not conform. `outside`: the request is exempt
- * from the operations (outsideTheApi), so only the problem-document rule applies.
+ * The error that says how an answer does not conform, or undefined when it does. `outside`: the
+ * request is exempt from the operations (outsideTheApi), so only the problem-document rule applies.
  */
-export function assertConforms(exchange: Exchange, outside = false): void {
-  if (DOCUMENTATION_PATHS.test(pathnameOf(exchange.url))) return;
+export function contractError(exchange: Exchange, outside = false): Error | undefined {
+  if (DOCUMENTATION_PATHS.test(pathnameOf(exchange.url))) return undefined;
   const contract = openApiContract();
   const violations = outside ? contract.problemViolations(exchange) : contract.violations(exchange);
-  if (violations.length === 0) return;
+  if (violations.length === 0) return undefined;
   const body = Buffer.isBuffer(exchange.body)
     ? `<${exchange.body.length} bytes>`
     : (JSON.stringify(exchange.body) ?? '');
-  throw new Error(
+  return new Error(
     `${exchange.method.toUpperCase()} ${exchange.url} answered ${exchange.status}, which openapi.json does not describe:\n` +
       violations.map((violation) => `  - ${violation}`).join('\n') +
       `\n  body: ${body.slice(0, 500)}`,
   );
+}
+
+/** Fails with every violation when an answer does not conform (see contractError). */
+export function assertConforms(exchange: Exchange, outside = false): void {
+  const error = contractError(exchange, outside);
+  if (error) throw error;
 }
 
 function mediaTypeOf(contentType: string | string[] | null | undefined): string {
@@ -396,16 +402,17 @@ export async function contractCheckedFetch(request: Request): Promise<globalThis
 
 /**
  * For tests that speak node:http themselves (exact bytes, chosen source addresses, open
- * streams): checks an answer like the agents do. `body`: the bytes read, or undefined when the
- * test streams or drops them. `outside`: the request is deliberately outside the API (see outsideTheApi).
+ * streams): the contractError of an answer, for their response callbacks to reject with.
+ * `body`: the bytes read, or undefined when the test streams or drops them. `outside`: the request
+ * is deliberately outside the API (see outsideTheApi).
  */
-export function assertRawConforms(
+export function rawContractError(
   request: { method: string; path: string },
   res: Pick<IncomingMessage, 'statusCode' | 'headers'>,
   body: Buffer | undefined,
   outside = false,
-): void {
-  assertConforms(
+): Error | undefined {
+  return contractError(
     {
       method: request.method,
       url: request.path,
