@@ -10,7 +10,7 @@ import { serviceEnv, STANDIN_TERRAFORM } from './support/jobs';
  * process starting (its `terraform init`), against a bare claim + spawn in this process (insert a
  * pending row, claim it with the same `FOR UPDATE SKIP LOCKED` query, spawn the same executable).
  * TERRAFORM_BIN is a bash wrapper that writes `$EPOCHREALTIME` before it execs the stand-in, so
- * both sides stop the clock at the same point. Ratio of medians last.
+ * both sides stop the clock at the same point. The two alternate job by job; ratio of medians last.
  *
  *   npm run bench:dispatch                 # 30 jobs, one after the other
  *   BENCH_JOBS=10 npm run bench:dispatch
@@ -37,8 +37,8 @@ runBench('dispatch', async (run) => {
     POLL_RATE_LIMIT_PER_MINUTE: '100000',
   });
 
-  const serviceMs: number[] = [];
-  for (let i = 0; i < JOBS; i++) {
+  /** One job through the API, from the POST to its exporter's first process. */
+  const serviceDispatch = async (): Promise<number> => {
     const seen = await markCount(marks);
     const started = epochMs();
     const res = await fetch(`${service.url}/api/v1/exports`, {
@@ -48,37 +48,47 @@ runBench('dispatch', async (run) => {
     });
     if (res.status !== 202) throw new Error(`POST answered ${res.status}: ${await res.text()}`);
     const { job_id: jobId } = (await res.json()) as { job_id: string };
-    serviceMs.push((await nextMark(marks, seen)) - started);
+    const ms = (await nextMark(marks, seen)) - started;
     await waitUntilFinished(service.url, jobId);
-  }
+    return ms;
+  };
 
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
+  const workspace = path.join(run.root, 'bare-workspace');
+  await mkdir(workspace);
+  /** The same with nothing around it: insert a pending row, claim it, spawn. */
+  const bareDispatch = async (): Promise<number> => {
+    const seen = await markCount(marks);
+    const started = epochMs();
+    await client.query(
+      `INSERT INTO export_jobs (id, status, progress, parameters, owner, owner_kind, owner_id, credential_source,
+                                created_at, updated_at)
+       VALUES (gen_random_uuid(), 'pending', 0, '{}'::jsonb, 'bare-bench', 'service', 'bare-bench', 'environment',
+               now(), now())`,
+    );
+    const { rows } = await client.query<{ id: string }>(
+      `UPDATE export_jobs SET status = 'running', started_at = now(), updated_at = now()
+        WHERE id = (SELECT id FROM export_jobs WHERE status = 'pending' AND owner = 'bare-bench'
+                     ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+        RETURNING id`,
+    );
+    const child = spawn(wrapper, ['init', '-input=false'], { cwd: workspace, stdio: 'ignore' });
+    const ms = (await nextMark(marks, seen)) - started;
+    await new Promise((resolve) => child.once('exit', resolve));
+    await client.query(`UPDATE export_jobs SET status = 'failed', updated_at = now() WHERE id = $1`, [
+      rows[0].id,
+    ]);
+    return ms;
+  };
+
+  // Alternating, so both sides see the same spells of machine load.
+  const serviceMs: number[] = [];
   const bareMs: number[] = [];
   try {
-    const workspace = path.join(run.root, 'bare-workspace');
-    await mkdir(workspace);
     for (let i = 0; i < JOBS; i++) {
-      const seen = await markCount(marks);
-      const started = epochMs();
-      await client.query(
-        `INSERT INTO export_jobs (id, status, progress, parameters, owner, owner_kind, owner_id, credential_source,
-                                  created_at, updated_at)
-         VALUES (gen_random_uuid(), 'pending', 0, '{}'::jsonb, 'bare-bench', 'service', 'bare-bench', 'environment',
-                 now(), now())`,
-      );
-      const { rows } = await client.query<{ id: string }>(
-        `UPDATE export_jobs SET status = 'running', started_at = now(), updated_at = now()
-          WHERE id = (SELECT id FROM export_jobs WHERE status = 'pending' AND owner = 'bare-bench'
-                       ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-          RETURNING id`,
-      );
-      const child = spawn(wrapper, ['init', '-input=false'], { cwd: workspace, stdio: 'ignore' });
-      bareMs.push((await nextMark(marks, seen)) - started);
-      await new Promise((resolve) => child.once('exit', resolve));
-      await client.query(`UPDATE export_jobs SET status = 'failed', updated_at = now() WHERE id = $1`, [
-        rows[0].id,
-      ]);
+      serviceMs.push(await serviceDispatch());
+      bareMs.push(await bareDispatch());
     }
   } finally {
     await client.end();
