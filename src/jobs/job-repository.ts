@@ -167,16 +167,22 @@ export class JobRepository {
   /** A page of the jobs `access` may see, newest first (ties by id), found through the list index whatever its depth. */
   async list(query: JobListQuery): Promise<JobListPage> {
     const { access } = query;
-    const parameters: unknown[] = [access.owner, query.limit + 1, access.organizationId];
+    const parameters: unknown[] = [access.owner, query.limit + 1];
     // canAccess in SQL: own jobs (in the caller's organization), a verified token's jobs from
     // before verification, and with organization visibility every job of the organization.
-    const visible = ['(owner = $1 AND organization_id IS NOT DISTINCT FROM $3::text)'];
+    // `IS NULL`, not `IS NOT DISTINCT FROM`: the planner estimates the latter at one row and sorts
+    // all the owner's jobs instead of reading the list index (18 ms instead of 0.1 at 20k jobs).
+    let organization: string | null = null;
+    if (access.organizationId !== null) {
+      parameters.push(access.organizationId);
+      organization = `$${parameters.length}::text`;
+    }
+    const visible = [`(owner = $1 AND organization_id ${organization ? `= ${organization}` : 'IS NULL'})`];
     if (access.tokenHash !== undefined) {
       parameters.push(access.tokenHash);
       visible.push(`(owner = $${parameters.length} AND organization_id IS NULL)`);
     }
-    if (access.wholeOrganization && access.organizationId !== null)
-      visible.push('organization_id = $3::text');
+    if (access.wholeOrganization && organization) visible.push(`organization_id = ${organization}`);
     const conditions = [`(${visible.join(' OR ')})`];
     if (query.status) {
       parameters.push(query.status);
@@ -189,13 +195,13 @@ export class JobRepository {
       conditions.push(`created_at <= ${at} AND (created_at < ${at} OR id > $${parameters.length}::uuid)`);
     }
     // One more than asked: whether it exists says if there is a next page, without counting.
-    // The text varies only with which conditions apply (a handful of statements).
-    const rows = await preparedQuery<JobRow & { list_position: string }>(
-      this.db,
-      `SELECT ${JOB_COLUMNS}, created_at::text AS list_position FROM export_jobs
-        WHERE ${conditions.join(' AND ')}
-        ORDER BY created_at DESC, id LIMIT $2`,
-      parameters,
+    const rows = rowsOf<JobRow & { list_position: string }>(
+      await this.db.query(
+        `SELECT ${JOB_COLUMNS}, created_at::text AS list_position FROM export_jobs
+          WHERE ${conditions.join(' AND ')}
+          ORDER BY created_at DESC, id LIMIT $2`,
+        parameters,
+      ),
     );
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
