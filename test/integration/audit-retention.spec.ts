@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { RetentionService } from '../../src/retention/retention.service';
-import { binaryParser, sleep, waitForJob } from '../support/jobs';
+import { binaryParser, sleep, waitForJob, waitForRemoval } from '../support/jobs';
 import { ENV_CREDENTIALS, startTestApp, TestApp } from '../support/test-app';
 import { withClient } from '../support/test-database';
 
@@ -160,6 +160,8 @@ describe('retention clean-up', () => {
     expect(existsSync(path.join(t.exportBaseDir, id))).toBe(true);
     const expired = await waitForJob(t.http, id, ['expired'], { timeoutMs: 15_000 });
     expect(expired.expired_at).toEqual(expect.any(String));
+    // Files go only after the expiry is recorded: wait (bounded) for their removal.
+    await waitForRemoval([path.join(t.exportBaseDir, id), path.join(t.exportBaseDir, '.runs', id)]);
     expect(existsSync(path.join(t.exportBaseDir, id))).toBe(false);
     expect(existsSync(path.join(t.exportBaseDir, '.runs', id))).toBe(false);
     for (const suffix of ['/results', '/download', '/logs']) {
