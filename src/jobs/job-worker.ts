@@ -197,9 +197,14 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
       if (!job) return;
       const controller = new AbortController();
       if (this.cancelledDuringClaim.has(job.id)) controller.abort('cancelled' satisfies StopReason);
-      const done = this.observer
+      // Recorded while the exporter starts rather than before: the run's later events wait for it,
+      // so the trail keeps its order, and a start no longer waits for a database write.
+      const started = this.observer
         .started(job)
-        .then(() => this.runJob(job, controller))
+        .catch((error: unknown) =>
+          this.logger.warn(`Could not record the start of job ${job.id}: ${String(error)}`),
+        );
+      const done = this.runJob(job, controller, started)
         .catch((error: unknown) => this.logger.error(`Job ${job.id} ended badly: ${String(error)}`))
         .finally(() => {
           this.active.delete(job.id);
@@ -210,12 +215,12 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
     }
   }
 
-  private async runJob(job: ExportJob, controller: AbortController): Promise<void> {
+  private async runJob(job: ExportJob, controller: AbortController, started: Promise<void>): Promise<void> {
     const timeout = setTimeout(
       () => controller.abort('timeout' satisfies StopReason),
       this.settings.jobTimeoutMs,
     );
-    const progress = this.progressWriter(job);
+    const progress = this.progressWriter(job, started);
     let result: JobRunResult;
     try {
       const credentials = this.credentials.forJob(job.id, job.credentialSource);
@@ -243,6 +248,7 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
       progress.stop();
       this.credentials.forget(job.id);
     }
+    await started;
     await this.recordEnd(job, result, controller.signal.reason as StopReason | undefined);
   }
 
@@ -433,7 +439,7 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
   }
 
   /** Writes the reported figures when they changed, at most once per interval. */
-  private progressWriter(job: ExportJob) {
+  private progressWriter(job: ExportJob, started: Promise<void>) {
     let latest: { progress: number; detail: ProgressDetail } | undefined;
     let dirty = false;
     let milestone = 0;
@@ -444,6 +450,7 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
       const reached = PROGRESS_MILESTONES.filter((m) => m > milestone && progress >= m).pop();
       if (reached) {
         milestone = reached;
+        await started;
         await this.observer.progressed(job, progress, detail.phase);
       }
       await this.queue
