@@ -48,16 +48,19 @@ export class TerraformExporter {
 
   async run(run: ExporterRun): Promise<ExporterResult> {
     await mkdir(run.workspaceDirectory, { recursive: true, mode: 0o700 });
-    await writeFile(
-      path.join(run.workspaceDirectory, 'main.tf.json'),
-      JSON.stringify(
-        buildWorkspaceConfig(run.parameters, run.exportDirectory, this.config.providerVersion),
-        null,
-        2,
+    // The configuration and the provider lock file at once: the exporter starts a write sooner.
+    await Promise.all([
+      writeFile(
+        path.join(run.workspaceDirectory, 'main.tf.json'),
+        JSON.stringify(
+          buildWorkspaceConfig(run.parameters, run.exportDirectory, this.config.providerVersion),
+          null,
+          2,
+        ),
+        { mode: 0o600 },
       ),
-      { mode: 0o600 },
-    );
-    await this.setup.seedWorkspace(run.workspaceDirectory);
+      this.setup.seedWorkspace(run.workspaceDirectory),
+    ]);
     const record: RunRecord = thisServerRecord(this.config.serverId);
     writeRunRecord(run.workspaceDirectory, record);
     const env = buildTerraformEnvironment({

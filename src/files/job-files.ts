@@ -49,8 +49,11 @@ export class JobFiles {
   }
 
   async prepare(jobId: string): Promise<void> {
-    await mkdir(this.jobDirectory(jobId), { recursive: true });
-    await mkdir(this.runDirectory(jobId), { recursive: true, mode: 0o700 });
+    // Side by side (neither is inside the other): a job starts one file-system round trip sooner.
+    await Promise.all([
+      mkdir(this.jobDirectory(jobId), { recursive: true }),
+      mkdir(this.runDirectory(jobId), { recursive: true, mode: 0o700 }),
+    ]);
   }
 
   /** Every regular file of the job except its download zip, sorted by name. */
