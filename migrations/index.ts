@@ -6,6 +6,7 @@ import { IndexJobEventsTime1796121871474 } from './1796121871474-index-job-event
 import { JobListIndexAndStatusCounts1796123597732 } from './1796123597732-job-list-index-and-status-counts';
 import { AddJobOwnerIdentity1796125979863 } from './1796125979863-add-job-owner-identity';
 import { AddJobLease1796130000000 } from './1796130000000-add-job-lease';
+import { CreateExportSchedules1796140000000 } from './1796140000000-create-export-schedules';
 
 /** Every migration, oldest first. Listed explicitly so the app, the CLI and tests load the same set. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   JobListIndexAndStatusCounts1796123597732,
   AddJobOwnerIdentity1796125979863,
   AddJobLease1796130000000,
+  CreateExportSchedules1796140000000,
 ];

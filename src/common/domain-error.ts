@@ -21,7 +21,9 @@ export type DomainErrorCode =
   | 'export-not-completed'
   | 'exports-incomparable'
   | 'export-too-large'
-  | 'export-unreadable';
+  | 'export-unreadable'
+  | 'schedule-not-found'
+  | 'schedules-need-server-credentials';
 
 export class DomainError extends Error {
   constructor(

@@ -70,6 +70,11 @@ export interface AppConfig {
    * request budget.
    */
   rateLimits: { requestsPerMinute: number; createsPerMinute: number; pollsPerMinute: number };
+  /**
+   * The shortest time between two runs of one schedule (at most 3600 s / this many runs an hour);
+   * also how late a run may still start: later than this after its time, it is missed.
+   */
+  scheduleMinIntervalMs: number;
 }
 
 export const JOB_VISIBILITIES = ['owner', 'organization'] as const;
@@ -258,6 +263,13 @@ class EnvironmentVariables {
   @Min(1)
   @Max(100_000)
   POLL_RATE_LIMIT_PER_MINUTE = 600;
+
+  // Whole seconds at least: croner's finest field is the second.
+  @IsOptional()
+  @Matches(/^([1-9]\d*(s|m|h|d))$/, {
+    message: 'SCHEDULE_MIN_INTERVAL must be a duration of 1s or more, such as 1m',
+  })
+  SCHEDULE_MIN_INTERVAL = '1m';
 }
 
 /** The variables loadAppConfig reads; everything else in the environment is ignored. */
@@ -294,6 +306,7 @@ const CONFIG_VARIABLES: readonly (keyof EnvironmentVariables)[] = [
   'ZIP_LEVEL',
   'DOWNLOAD_ACCEL_REDIRECT',
   'POLL_RATE_LIMIT_PER_MINUTE',
+  'SCHEDULE_MIN_INTERVAL',
 ];
 
 /** Logged at start and shown by /health/ready when the region is missing. */
@@ -382,5 +395,6 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
     },
     zipLevel: vars.ZIP_LEVEL,
     downloadAccelRedirect: vars.DOWNLOAD_ACCEL_REDIRECT,
+    scheduleMinIntervalMs: ms(vars.SCHEDULE_MIN_INTERVAL as StringValue),
   };
 }

@@ -3,13 +3,9 @@ import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { JOB_STATUSES, JobStatus } from '../jobs/export-job';
 
-export class ListExportsQuery {
-  @ApiPropertyOptional({ enum: JOB_STATUSES, description: 'Only jobs in this state' })
-  @IsOptional()
-  @IsIn(JOB_STATUSES)
-  status?: JobStatus;
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20, description: 'Jobs per page' })
+/** The paging of every list: a page size, and where the previous page ended. */
+export class PageQuery {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20, description: 'Items per page' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -25,6 +21,13 @@ export class ListExportsQuery {
   @IsOptional()
   @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor must be the next_cursor of a previous page' })
   cursor?: string;
+}
+
+export class ListExportsQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: JOB_STATUSES, description: 'Only jobs in this state' })
+  @IsOptional()
+  @IsIn(JOB_STATUSES)
+  status?: JobStatus;
 }
 
 export class JobLogQuery {

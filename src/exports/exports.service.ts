@@ -49,7 +49,7 @@ export type ResultsOutcome =
  * Whose jobs `caller` may see: its own, those of the token it presents from before tokens were
  * verified, and with JOB_VISIBILITY=organization its organization's. Never another organization's.
  */
-function accessOf(caller: Caller, visibility: AppConfig['jobVisibility']): JobAccess {
+export function jobAccessOf(caller: Caller, visibility: AppConfig['jobVisibility']): JobAccess {
   return {
     owner: caller.principal.key,
     organizationId: caller.principal.organizationId,
@@ -156,7 +156,7 @@ export class ExportsService {
       throw new DomainError('invalid-cursor', 'cursor must be the next_cursor of a previous page of this list.');
     }
     const page = await this.store.list({
-      access: accessOf(caller, this.config.jobVisibility),
+      access: jobAccessOf(caller, this.config.jobVisibility),
       status: query.status,
       limit: query.limit,
       after,
@@ -168,7 +168,7 @@ export class ExportsService {
   async get(id: string, caller: Caller): Promise<ExportJob> {
     const jobId = toJobId(id);
     const job = jobId ? await this.store.get(jobId) : null;
-    if (!job || !canAccess(job, accessOf(caller, this.config.jobVisibility))) {
+    if (!job || !canAccess(job, jobAccessOf(caller, this.config.jobVisibility))) {
       throw new DomainError('job-not-found', `No export job ${JSON.stringify(id)} exists.`);
     }
     return job;

@@ -21,6 +21,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     // Relative: the API is on the same origin as the document, wherever the server is deployed.
     .addServer('/', 'The server that serves this document')
     .addTag('exports', 'Export jobs: start, follow, cancel, download')
+    .addTag('schedules', 'Scheduled exports: runs that start export jobs on a cron')
     .addTag('health', 'Liveness and readiness probes; public')
     .addTag('metrics', 'Prometheus metrics; public')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A Genesys Cloud OAuth access token' })

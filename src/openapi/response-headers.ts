@@ -33,6 +33,11 @@ export const LOCATION = header('The job to poll', {
   pattern: '^/api/v1/exports/[0-9a-f-]{36}$',
 });
 
+export const SCHEDULE_LOCATION = header('The new schedule', {
+  type: 'string',
+  pattern: '^/api/v1/schedules/[0-9a-f-]{36}$',
+});
+
 export const IDEMPOTENT_REPLAYED = header(
   'Only on a repeat of an earlier request with the same Idempotency-Key: the answer describes the job that request created',
   { type: 'string', enum: ['true'] },

@@ -44,6 +44,24 @@ export class RetentionService implements OnModuleInit {
     this.scheduler.addInterval('retention-cleanup', timer);
   }
 
+  /**
+   * Expires finished jobs now, as JOB_RETENTION does (also for schedules keeping fewer runs);
+   * answers how many of `ids` were finished and are expired now.
+   */
+  async expire(ids: string[]): Promise<number> {
+    let expired = 0;
+    for (const id of ids) {
+      // The state first: a job never says "completed" while its files are gone. A removal that
+      // fails now is retried by the clean-up's stray-folder pass, next time.
+      if (await this.store.transition(id, FINISHED_STATUSES, 'expired')) {
+        expired += 1;
+        await this.audit.record({ action: 'job.purged', outcome: 'success', jobId: id });
+      }
+      await this.files.removeAll(id);
+    }
+    return expired;
+  }
+
   async cleanUp(now = new Date()): Promise<CleanupReport> {
     const report: CleanupReport = {
       ran: false,
@@ -54,15 +72,7 @@ export class RetentionService implements OnModuleInit {
     };
     report.ran = await this.locks.runExclusively('retention-cleanup', async () => {
       const cutoff = new Date(now.getTime() - this.config.jobRetentionMs);
-      for (const id of await this.store.finishedBefore(cutoff)) {
-        // The state first: a job never says "completed" while its files are gone. A removal that
-        // fails now is retried by the stray-folder pass below, next time.
-        if (await this.store.transition(id, FINISHED_STATUSES, 'expired')) {
-          report.expired += 1;
-          await this.audit.record({ action: 'job.purged', outcome: 'success', jobId: id });
-        }
-        await this.files.removeAll(id);
-      }
+      report.expired = await this.expire(await this.store.finishedBefore(cutoff));
       for (const id of await this.store.withoutLiveJob(await this.files.idsOnDisk())) {
         await this.files.removeAll(id);
         report.strayFolders += 1;

@@ -32,6 +32,7 @@ export interface ProblemKindInfo {
 }
 
 export const EXAMPLE_JOB_ID = '3f0e8e52-6f1a-4a55-9d7e-2b1c0e7a9a10';
+export const EXAMPLE_SCHEDULE_ID = '8d2c4b1e-5a3f-4e6d-9b7a-1c2d3e4f5a6b';
 
 export const PROBLEM_KINDS: Record<ProblemKind, ProblemKindInfo> = {
   'invalid-request': {
@@ -87,6 +88,21 @@ export const PROBLEM_KINDS: Record<ProblemKind, ProblemKindInfo> = {
     ownType: true,
     exampleDetail: 'The export job is running; only completed jobs have a download.',
     exampleExtensions: { job_id: EXAMPLE_JOB_ID, job_status: 'running' },
+  },
+  'schedule-not-found': {
+    status: 404,
+    ownType: true,
+    exampleDetail: `No schedule "${EXAMPLE_SCHEDULE_ID}" exists.`,
+    exampleInstance: `/api/v1/schedules/${EXAMPLE_SCHEDULE_ID}`,
+  },
+  'schedules-need-server-credentials': {
+    status: 409,
+    ownType: true,
+    exampleDetail:
+      "Scheduled runs use this server's own client credentials (a bearer token cannot be kept for later runs), " +
+      'and it has none: ask its operator to set GENESYSCLOUD_OAUTHCLIENT_ID, GENESYSCLOUD_OAUTHCLIENT_SECRET and ' +
+      'GENESYSCLOUD_REGION.',
+    exampleInstance: '/api/v1/schedules',
   },
   'job-conflict': {
     status: 409,

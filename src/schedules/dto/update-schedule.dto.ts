@@ -1,0 +1,19 @@
+import { CreateExportDto } from '../../exports/dto/create-export.dto';
+import {
+  CronField,
+  ExportField,
+  KeepRunsField,
+  NameField,
+  PausedField,
+  TimeZoneField,
+} from './schedule-fields.dto';
+
+/** A change to a schedule: only the fields given change; `export` replaces the export as a whole. */
+export class UpdateScheduleDto {
+  @NameField(false) name?: string;
+  @CronField(false) cron?: string;
+  @TimeZoneField(false) time_zone?: string;
+  @KeepRunsField(false) keep_runs?: number;
+  @ExportField(false) export?: CreateExportDto;
+  @PausedField() paused?: boolean;
+}

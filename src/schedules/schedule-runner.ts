@@ -1,0 +1,172 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { Caller } from '../auth/caller';
+import { DomainError } from '../common/domain-error';
+import { RequestValidationError } from '../common/validation/request-validation.error';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { environmentCredentials } from '../credentials/held-credentials';
+import { ExportsService } from '../exports/exports.service';
+import { RetentionService } from '../retention/retention.service';
+import { RunChanges } from './run-changes';
+import { Schedule, ScheduleRun } from './schedule';
+import { DueClaim, DueDecision, ScheduleRepository } from './schedule-repository';
+import { planDueRuns, ScheduleTiming } from './schedule-timing';
+
+/**
+ * Starts due runs on every server: each pass claims due schedules one at a time (SKIP LOCKED, so
+ * every run is decided by one server), starts their jobs through the exports service, then settles
+ * runs whose job ended (change summary, expiry of runs beyond `keep_runs`). The next pass comes
+ * when the earliest schedule is due, or after SIGNAL_FALLBACK_POLL to see other servers' changes.
+ */
+@Injectable()
+export class ScheduleRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Schedules');
+  private timer?: NodeJS.Timeout;
+  private passing?: Promise<void>;
+  private passAgain = false;
+  private stopped = false;
+
+  constructor(
+    private readonly store: ScheduleRepository,
+    private readonly exports: ExportsService,
+    private readonly retention: RetentionService,
+    private readonly changes: RunChanges,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.wakeIn(0);
+  }
+
+  /** No new runs once the server drains; a pass under way finishes first. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.passing;
+  }
+
+  /** A schedule was created or changed here: look again at once rather than at the next poll. */
+  scheduleChanged(): void {
+    this.wakeIn(0);
+  }
+
+  private wakeIn(ms: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.pass(), ms);
+    this.timer.unref();
+  }
+
+  private async pass(): Promise<void> {
+    if (this.passing) {
+      this.passAgain = true;
+      return;
+    }
+    this.passing = this.runPass();
+    await this.passing;
+    this.passing = undefined;
+    if (this.passAgain) {
+      this.passAgain = false;
+      this.wakeIn(0);
+    }
+  }
+
+  private async runPass(): Promise<void> {
+    const poll = this.config.signalFallbackPollMs;
+    try {
+      while (!this.stopped && (await this.startNextDueRun()));
+      while (!this.stopped && (await this.settleNextEndedRun()));
+      this.wakeIn(Math.min((await this.store.msUntilNextDue()) ?? poll, poll));
+    } catch (error) {
+      // The database may be down: try again at the next poll.
+      this.logger.warn(`Scheduled runs could not be looked at: ${String(error)}`);
+      this.wakeIn(poll);
+    }
+  }
+
+  /** Claims and decides one due schedule; false when none is due. */
+  private async startNextDueRun(): Promise<boolean> {
+    const claimed = await this.store.claimDue((claim) => this.decide(claim));
+    if (!claimed) return false;
+    if (claimed.run?.outcome === 'starting') await this.start(claimed.schedule, claimed.run);
+    await this.expireBeyondKept(claimed.schedule.id);
+    return true;
+  }
+
+  private decide({ schedule, now, runningJobId }: DueClaim): DueDecision {
+    const timing = ScheduleTiming.of(schedule.cron, schedule.timeZone);
+    // A run may start until the minimum interval has passed, so it never runs into the next one.
+    const plan = planDueRuns(timing, schedule.nextRunAt!, now, this.config.scheduleMinIntervalMs);
+    if (plan.missed > 0) {
+      this.logger.warn(
+        `Schedule ${schedule.id}: ${plan.missed} run(s) missed (the latest due ${plan.lastMissedAt?.toISOString()}); not replayed`,
+      );
+    }
+    const common = { missed: plan.missed, lastMissedAt: plan.lastMissedAt, nextRunAt: plan.nextRunAt };
+    if (plan.start === null) return { ...common, run: null };
+    if (runningJobId !== null) {
+      const detail = `The previous run's export job ${runningJobId} was still going.`;
+      return { ...common, run: { dueAt: plan.start, outcome: 'skipped', detail } };
+    }
+    return { ...common, run: { dueAt: plan.start, outcome: 'starting', detail: null } };
+  }
+
+  /** Starts the run's job as the schedule's owner, with the server's credentials. */
+  private async start(schedule: Schedule, run: ScheduleRun): Promise<void> {
+    const credentials = environmentCredentials(this.config.genesys);
+    if (!credentials) {
+      await this.store.recordFailed(
+        run.id,
+        'The server has no client credentials (GENESYSCLOUD_OAUTHCLIENT_ID, ...).',
+      );
+      return;
+    }
+    const caller: Caller = {
+      principal: {
+        key: schedule.owner,
+        kind: schedule.ownerKind,
+        id: schedule.ownerId,
+        name: schedule.ownerName,
+        organizationId: schedule.organizationId,
+      },
+      credentialSource: 'environment',
+      credentials,
+    };
+    try {
+      // The key makes the run's job unique even if the same due time were ever claimed twice.
+      const { job } = await this.exports.create(schedule.parameters, caller, {
+        idempotencyKey: `schedule:${schedule.id}:${run.dueAt.toISOString()}`,
+      });
+      await this.store.recordStarted(run.id, job.id);
+    } catch (error) {
+      if (!(error instanceof DomainError || error instanceof RequestValidationError)) throw error;
+      const detail =
+        error instanceof RequestValidationError
+          ? error.problems.map((problem) => problem.detail).join('; ')
+          : error.message;
+      await this.store.recordFailed(run.id, detail);
+    }
+  }
+
+  /** Settles one started run whose job ended; false when there is none. */
+  private async settleNextEndedRun(): Promise<boolean> {
+    const ended = await this.store.settleEndedRun((run) =>
+      run.previousCompletedJobId === null
+        ? Promise.resolve(null)
+        : this.changes.summary(run.previousCompletedJobId, run.run.jobId!),
+    );
+    if (!ended) return false;
+    await this.expireBeyondKept(ended.schedule.id);
+    return true;
+  }
+
+  private async expireBeyondKept(scheduleId: string): Promise<void> {
+    await this.retention.expire(await this.store.pruneRuns(scheduleId));
+  }
+}

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { ExportsModule } from '../exports/exports.module';
+import { RetentionModule } from '../retention/retention.module';
+import { RunChanges } from './run-changes';
+import { ScheduleRepository } from './schedule-repository';
+import { ScheduleRunner } from './schedule-runner';
+import { SchedulesController } from './schedules.controller';
+import { SchedulesService } from './schedules.service';
+
+/** Scheduled exports: the schedules API, and the runner that turns due runs into export jobs. */
+@Module({
+  imports: [AuthModule, ExportsModule, RetentionModule],
+  controllers: [SchedulesController],
+  providers: [SchedulesService, ScheduleRepository, ScheduleRunner, RunChanges],
+})
+export class SchedulesModule {}
