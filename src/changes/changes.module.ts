@@ -10,5 +10,7 @@ import { ChangesService } from './changes.service';
   imports: [AuthModule, ExportsModule, FilesModule],
   controllers: [ChangesController],
   providers: [ChangesService],
+  // Scheduled runs record the totals of the report against their schedule's previous run.
+  exports: [ChangesService],
 })
 export class ChangesModule {}

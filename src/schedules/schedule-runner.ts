@@ -119,25 +119,14 @@ export class ScheduleRunner implements OnApplicationBootstrap, BeforeApplication
 
   /** Starts the run's job as the schedule's owner, with the server's credentials. */
   private async start(schedule: Schedule, run: ScheduleRun): Promise<void> {
-    const credentials = environmentCredentials(this.config.genesys);
-    if (!credentials) {
+    const caller = this.callerOf(schedule);
+    if (!caller) {
       await this.store.recordFailed(
         run.id,
-        'The server has no client credentials (GENESYSCLOUD_OAUTHCLIENT_ID, ...).',
+        'The server has no client credentials (GENESYSCLOUD_OAUTHCLIENT_ID, GENESYSCLOUD_OAUTHCLIENT_SECRET, GENESYSCLOUD_REGION).',
       );
       return;
     }
-    const caller: Caller = {
-      principal: {
-        key: schedule.owner,
-        kind: schedule.ownerKind,
-        id: schedule.ownerId,
-        name: schedule.ownerName,
-        organizationId: schedule.organizationId,
-      },
-      credentialSource: 'environment',
-      credentials,
-    };
     try {
       // The key makes the run's job unique even if the same due time were ever claimed twice.
       const { job } = await this.exports.create(schedule.parameters, caller, {
@@ -156,14 +145,31 @@ export class ScheduleRunner implements OnApplicationBootstrap, BeforeApplication
 
   /** Settles one started run whose job ended; false when there is none. */
   private async settleNextEndedRun(): Promise<boolean> {
-    const ended = await this.store.settleEndedRun((run) =>
-      run.previousCompletedJobId === null
-        ? Promise.resolve(null)
-        : this.changes.summary(run.previousCompletedJobId, run.run.jobId!),
-    );
+    const ended = await this.store.settleEndedRun(async ({ run, schedule, previousCompletedJobId }) => {
+      const caller = this.callerOf(schedule);
+      if (previousCompletedJobId === null || caller === null) return null;
+      return this.changes.summary(caller, previousCompletedJobId, run.jobId!);
+    });
     if (!ended) return false;
     await this.expireBeyondKept(ended.schedule.id);
     return true;
+  }
+
+  /** The schedule's owner, acting with the server's credentials; null when the server has none. */
+  private callerOf(schedule: Schedule): Caller | null {
+    const credentials = environmentCredentials(this.config.genesys);
+    if (!credentials) return null;
+    return {
+      principal: {
+        key: schedule.owner,
+        kind: schedule.ownerKind,
+        id: schedule.ownerId,
+        name: schedule.ownerName,
+        organizationId: schedule.organizationId,
+      },
+      credentialSource: 'environment',
+      credentials,
+    };
   }
 
   private async expireBeyondKept(scheduleId: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, getSchemaPath } from '@nestjs/swagger';
 import { ExportParameters } from '../export-parameters/export-parameters';
 import { JobOwnerView } from '../exports/job-views';
 import { JOB_STATUSES, JobStatus } from '../jobs/export-job';
@@ -104,6 +104,7 @@ export class ResourceTypeChangesView {
   @ApiProperty({ minimum: 0 }) added: number;
   @ApiProperty({ minimum: 0 }) removed: number;
   @ApiProperty({ minimum: 0 }) changed: number;
+  @ApiProperty({ minimum: 0, description: 'The same resource under a new label' }) renamed: number;
 }
 
 export class ScheduleRunView {
@@ -127,9 +128,9 @@ export class ScheduleRunView {
   job_status: JobStatus | null;
   @ApiProperty({ nullable: true, type: String, description: 'Why the run was skipped or failed' })
   detail: string | null;
-  @ApiPropertyOptional({
+  @ApiProperty({
     type: 'object',
-    additionalProperties: { $ref: '#/components/schemas/ResourceTypeChangesView' },
+    additionalProperties: { $ref: getSchemaPath(ResourceTypeChangesView) },
     nullable: true,
     description:
       'Per resource type, what changed against the previous completed run of the schedule; null until ' +

@@ -1,3 +1,4 @@
+import { ChangeCounts } from '../changes/resource-diff';
 import { ExportParameters } from '../export-parameters/export-parameters';
 import { JobStatus, OwnerKind } from '../jobs/export-job';
 
@@ -34,8 +35,8 @@ export interface Schedule {
 export const RUN_OUTCOMES = ['starting', 'started', 'skipped', 'failed'] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 
-/** Added, removed and changed resources against the previous completed run, per resource type. */
-export type ChangeSummary = Record<string, { added: number; removed: number; changed: number }>;
+/** Resources added, removed, changed and renamed against the previous completed run, per resource type. */
+export type ChangeSummary = Record<string, ChangeCounts>;
 
 export interface ScheduleRun {
   id: string;

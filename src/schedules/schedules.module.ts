@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { ChangesModule } from '../changes/changes.module';
 import { ExportsModule } from '../exports/exports.module';
 import { RetentionModule } from '../retention/retention.module';
 import { RunChanges } from './run-changes';
@@ -10,7 +11,7 @@ import { SchedulesService } from './schedules.service';
 
 /** Scheduled exports: the schedules API, and the runner that turns due runs into export jobs. */
 @Module({
-  imports: [AuthModule, ExportsModule, RetentionModule],
+  imports: [AuthModule, ExportsModule, ChangesModule, RetentionModule],
   controllers: [SchedulesController],
   providers: [SchedulesService, ScheduleRepository, ScheduleRunner, RunChanges],
 })
