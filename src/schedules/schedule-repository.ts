@@ -244,10 +244,10 @@ export class ScheduleRepository {
   /** Milliseconds until the earliest unpaused schedule is due (0: one is due); null without any. */
   async msUntilNextDue(): Promise<number | null> {
     const [row] = await this.db.query<{ ms: number | null }[]>(
-      `SELECT GREATEST(0, EXTRACT(EPOCH FROM (MIN(next_run_at) - now())) * 1000)::float8 AS ms
+      `SELECT (EXTRACT(EPOCH FROM (MIN(next_run_at) - now())) * 1000)::float8 AS ms
          FROM export_schedules WHERE NOT paused`,
     );
-    return row.ms;
+    return row.ms === null ? null : Math.max(0, row.ms);
   }
 
   /**

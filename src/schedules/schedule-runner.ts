@@ -18,6 +18,9 @@ import { Schedule, ScheduleRun } from './schedule';
 import { DueClaim, DueDecision, ScheduleRepository } from './schedule-repository';
 import { planDueRuns, ScheduleTiming } from './schedule-timing';
 
+/** How soon to look again at a schedule that is due but was being decided by another server. */
+const RECHECK_MS = 100;
+
 /**
  * Starts due runs on every server: each pass claims due schedules one at a time (SKIP LOCKED, so
  * every run is decided by one server), starts their jobs through the exports service, then settles
@@ -82,7 +85,9 @@ export class ScheduleRunner implements OnApplicationBootstrap, BeforeApplication
     try {
       while (!this.stopped && (await this.startNextDueRun()));
       while (!this.stopped && (await this.settleNextEndedRun()));
-      this.wakeIn(Math.min((await this.store.msUntilNextDue()) ?? poll, poll));
+      // Still due after the claims: another server is deciding it; look again shortly, not at once.
+      const untilDue = Math.max((await this.store.msUntilNextDue()) ?? poll, RECHECK_MS);
+      this.wakeIn(Math.min(untilDue, poll));
     } catch (error) {
       // The database may be down: try again at the next poll.
       this.logger.warn(`Scheduled runs could not be looked at: ${String(error)}`);
@@ -133,6 +138,9 @@ export class ScheduleRunner implements OnApplicationBootstrap, BeforeApplication
         idempotencyKey: `schedule:${schedule.id}:${run.dueAt.toISOString()}`,
       });
       await this.store.recordStarted(run.id, job.id);
+      this.logger.log(
+        `Schedule ${schedule.id}: the run due ${run.dueAt.toISOString()} started as job ${job.id}`,
+      );
     } catch (error) {
       if (!(error instanceof DomainError || error instanceof RequestValidationError)) throw error;
       const detail =

@@ -124,7 +124,11 @@ export class ScheduleRunView {
     description: 'The export job (GET /api/v1/exports/{id})',
   })
   job_id: string | null;
-  @ApiProperty({ enum: JOB_STATUSES, nullable: true, type: String, description: "The job's state now" })
+  @ApiProperty({
+    enum: [...JOB_STATUSES, null],
+    nullable: true,
+    description: "The job's state now; null without a job",
+  })
   job_status: JobStatus | null;
   @ApiProperty({ nullable: true, type: String, description: 'Why the run was skipped or failed' })
   detail: string | null;

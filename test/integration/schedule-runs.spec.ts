@@ -1,0 +1,208 @@
+import TestAgent from 'supertest/lib/agent';
+import { sleep, waitForJob } from '../support/jobs';
+import { ENV_CREDENTIALS, startTestApp, TestApp } from '../support/test-app';
+
+/** Runs every 2 s: the shortest that SCHEDULE_MIN_INTERVAL=2s allows, so the tests see many runs quickly. */
+const EVERY_TWO_SECONDS = '*/2 * * * * *';
+const FAST_ENV = { ...ENV_CREDENTIALS, SCHEDULE_MIN_INTERVAL: '2s' };
+const FAST_EXPORT = { include_filter_resources: ['genesyscloud_user', 'genesyscloud_group'] };
+
+interface RunBody {
+  run_id: string;
+  due_at: string;
+  outcome: string;
+  job_id: string | null;
+  job_status: string | null;
+  detail: string | null;
+  changes: Record<string, Record<string, number>> | null;
+}
+
+async function runsOf(http: TestAgent, id: string): Promise<RunBody[]> {
+  const res = await http.get(`/api/v1/schedules/${id}/runs?limit=100`);
+  expect(res.status).toBe(200);
+  return res.body.runs as RunBody[];
+}
+
+/** Polls the schedule's runs (latest first) until `done` holds; fails after `timeoutMs`. */
+async function waitForRuns(
+  http: TestAgent,
+  id: string,
+  done: (runs: RunBody[]) => boolean,
+  timeoutMs = 45_000,
+): Promise<RunBody[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const runs = await runsOf(http, id);
+    if (done(runs)) return runs;
+    if (Date.now() > deadline) throw new Error(`runs of ${id} never matched: ${JSON.stringify(runs)}`);
+    await sleep(250);
+  }
+}
+
+async function createSchedule(http: TestAgent, body: object): Promise<string> {
+  const res = await http.post('/api/v1/schedules').send({
+    name: 'every two seconds',
+    cron: EVERY_TWO_SECONDS,
+    time_zone: 'UTC',
+    export: FAST_EXPORT,
+    ...body,
+  });
+  expect(res.status).toBe(201);
+  return res.body.schedule_id as string;
+}
+
+async function pause(http: TestAgent, id: string): Promise<void> {
+  expect((await http.patch(`/api/v1/schedules/${id}`).send({ paused: true })).status).toBe(200);
+}
+
+/** Waits for every started run's job to end, so nothing is left running after the test. */
+async function settle(http: TestAgent, runs: RunBody[]): Promise<void> {
+  for (const run of runs)
+    if (run.job_id) await waitForJob(http, run.job_id, ['completed', 'failed', 'cancelled', 'expired']);
+}
+
+const started = (runs: RunBody[]) => runs.filter((run) => run.outcome === 'started');
+
+describe('scheduled runs (real HTTP, PostgreSQL and the Terraform stand-in)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: FAST_ENV });
+  });
+  afterAll(() => t.dispose());
+
+  it('each due run starts one ordinary export job, owned like the schedule; later completed runs have a change summary', async () => {
+    const id = await createSchedule(t.http, { keep_runs: 10 });
+    await waitForRuns(t.http, id, (seen) => started(seen).length >= 2);
+    await pause(t.http, id);
+    await settle(t.http, await runsOf(t.http, id));
+    const completedOldestFirst = (seen: RunBody[]) =>
+      started(seen)
+        .filter((run) => run.job_status === 'completed')
+        .reverse();
+    const runs = await waitForRuns(t.http, id, (seen) => {
+      const completed = completedOldestFirst(seen);
+      return completed.length >= 2 && completed.slice(1).every((run) => run.changes !== null);
+    });
+    for (const run of started(runs)) {
+      // Due on the cron's own seconds; its job is an ordinary one, in the export list of the schedule's owner.
+      expect(new Date(run.due_at).getUTCSeconds() % 2).toBe(0);
+      const job = await t.http.get(`/api/v1/exports/${run.job_id}`).set('Prefer', 'return=representation');
+      expect(job.status).toBe(200);
+      expect(job.body.parameters).toEqual(FAST_EXPORT);
+      expect(job.body.owner).toEqual({ kind: 'service', id: 'service', name: null, organization_id: null });
+    }
+    expect(new Set(started(runs).map((run) => run.job_id)).size).toBe(started(runs).length);
+    // The first completed run has nothing to compare with; the next compare with the one before it,
+    // an export of the same fake org: a summary with no changes.
+    const [firstCompleted, ...later] = completedOldestFirst(runs);
+    expect(firstCompleted.changes).toBeNull();
+    for (const run of later) expect(run.changes).toEqual({});
+    const schedule = await t.http.get(`/api/v1/schedules/${id}`);
+    expect(schedule.body.last_run_at).toBe(runs[0].due_at);
+    expect(schedule.body.missed_runs).toEqual({ count: 0, last_missed_at: null });
+  });
+
+  it('a run due while the previous run is still going is skipped and recorded as skipped; runs never overlap', async () => {
+    // Each export takes about 5 s, so the runs due 2 and 4 s after a start find it running.
+    const slow = {
+      include_filter_resources: ['genesyscloud_user', 'genesyscloud_group::standin:sleep=5000'],
+    };
+    const id = await createSchedule(t.http, { export: slow });
+    await waitForRuns(
+      t.http,
+      id,
+      (seen) => started(seen).length >= 2 && seen.some((run) => run.outcome === 'skipped'),
+    );
+    await pause(t.http, id);
+    const runs = (await runsOf(t.http, id)).reverse();
+    await settle(t.http, runs);
+    const jobs = new Map<string, { created_at: string; completed_at: string }>();
+    for (const run of started(runs)) {
+      const job = await waitForJob(t.http, run.job_id!);
+      jobs.set(run.job_id!, { created_at: String(job.created_at), completed_at: String(job.completed_at) });
+    }
+    let running: string | null = null;
+    for (const run of runs) {
+      if (run.outcome === 'skipped') {
+        expect(running).not.toBeNull();
+        expect(run.detail).toBe(`The previous run's export job ${running} was still going.`);
+        expect(run.job_id).toBeNull();
+        // The job it names had not ended when this run was due.
+        expect(Date.parse(jobs.get(running!)!.completed_at)).toBeGreaterThan(Date.parse(run.due_at));
+      } else {
+        expect(run.outcome).toBe('started');
+        // A run starts only once the previous run's job has ended.
+        const job = jobs.get(run.job_id!)!;
+        if (running)
+          expect(Date.parse(jobs.get(running)!.completed_at)).toBeLessThanOrEqual(Date.parse(job.created_at));
+        running = run.job_id;
+      }
+    }
+  });
+
+  it('keeps keep_runs finished runs: older runs lose their record and their job expires', async () => {
+    const id = await createSchedule(t.http, { keep_runs: 2 });
+    const seen = await waitForRuns(t.http, id, (runs) => started(runs).length >= 4);
+    await pause(t.http, id);
+    const oldest = started(seen).at(-1)!;
+    await settle(t.http, await runsOf(t.http, id));
+    const kept = await waitForRuns(
+      t.http,
+      id,
+      (runs) => runs.length === 2 && runs.every((run) => run.job_status !== 'running'),
+    );
+    expect(kept.map((run) => run.run_id)).not.toContain(oldest.run_id);
+    const expired = await waitForJob(t.http, oldest.job_id!, ['expired']);
+    expect(expired.status).toBe('expired');
+    expect((await t.http.get(`/api/v1/exports/${oldest.job_id}/results`)).status).toBe(410);
+  });
+});
+
+describe('downtime: missed runs are counted, not replayed', () => {
+  let first: TestApp;
+  let second: TestApp | undefined;
+
+  beforeAll(async () => {
+    first = await startTestApp({ env: FAST_ENV });
+  });
+  afterAll(async () => {
+    await second?.close();
+    await first.dispose();
+  });
+
+  it('after a restart the next run is on time; the schedule shows how many were missed and the latest', async () => {
+    const id = await createSchedule(first.http, {});
+    await waitForRuns(first.http, id, (runs) => started(runs).length >= 1);
+    await first.close();
+    const stoppedAt = Date.now();
+    // Not an assertion: long enough for several runs to come due with no server up.
+    await sleep(7_000);
+    const reopeningAt = Date.now();
+    second = await startTestApp({
+      env: FAST_ENV,
+      database: first.database,
+      exportBaseDir: first.exportBaseDir,
+    });
+    const restartedAt = Date.now();
+    const runsBefore = await runsOf(second.http, id);
+    const runs = await waitForRuns(
+      second.http,
+      id,
+      (seen) => started(seen).length > started(runsBefore).length,
+    );
+    await pause(second.http, id);
+    await settle(second.http, runs);
+    const schedule = (await second.http.get(`/api/v1/schedules/${id}`)).body;
+    // At least the runs due in the 7 s no server was up; the latest of them is from that gap.
+    expect(schedule.missed_runs.count).toBeGreaterThanOrEqual(3);
+    const lastMissed = Date.parse(schedule.missed_runs.last_missed_at);
+    expect(lastMissed).toBeGreaterThan(stoppedAt - 2000);
+    expect(lastMissed).toBeLessThan(restartedAt);
+    // Nothing was replayed: no run is recorded for a time in the gap (a run may start up to 2 s late).
+    for (const run of await runsOf(second.http, id)) {
+      const due = Date.parse(run.due_at);
+      expect(due <= stoppedAt || due >= reopeningAt - 2000).toBe(true);
+    }
+  });
+});
