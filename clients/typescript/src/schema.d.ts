@@ -232,6 +232,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the caller's schedules, newest first
+         * @description Paged like GET /api/v1/exports: `has_more`, `next_cursor`, and `next` (also the `Link` header).
+         */
+        get: operations["listSchedules"];
+        put?: never;
+        /**
+         * Schedule an export
+         * @description Each due run starts an ordinary export job (owned by the caller, run with the server’s client credentials), once however many servers share the database. A run due while the previous one is still going is skipped; runs missed while no server was up are counted, not replayed.
+         */
+        post: operations["createSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A schedule
+         * @description With its next run time and the runs it missed.
+         */
+        get: operations["getSchedule"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a schedule
+         * @description No more runs; its run records go with it. The export jobs it started stay, as ordinary jobs.
+         */
+        delete: operations["deleteSchedule"];
+        options?: never;
+        head?: never;
+        /**
+         * Pause, resume or change a schedule
+         * @description `paused: true` pauses it, `paused: false` resumes it; any other field given replaces that field (`export` as a whole). A new timing, or resuming, sets the next run from now. Runs already started keep their parameters.
+         */
+        patch: operations["updateSchedule"];
+        trace?: never;
+    };
+    "/api/v1/schedules/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A schedule's runs, latest first
+         * @description Each due run: started (with its job and the job’s state), skipped, or failed to start, and once completed what changed against the previous completed run. Paged like the other lists.
+         */
+        get: operations["listScheduleRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -636,6 +708,157 @@ export interface components {
             /** @description The next page (also in the `Link` header, rel="next"); null on the last page */
             next: string | null;
         };
+        ResourceTypeChangesView: {
+            added: number;
+            removed: number;
+            changed: number;
+            /** @description The same resource under a new label */
+            renamed: number;
+        };
+        CreateScheduleDto: {
+            /**
+             * @description What the schedule is for
+             * @example Nightly backup
+             */
+            name: string;
+            /**
+             * @description When to run, in `time_zone`: 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first; names (MON, JAN), ranges, lists, steps, L and # as croner reads them; day-of-month and day-of-week are OR-ed as in Vixie cron. It must fire, and runs must be SCHEDULE_MIN_INTERVAL apart or more (by default at most 60 runs an hour).
+             * @example 0 2 * * *
+             */
+            cron: string;
+            /**
+             * @description The IANA time zone the cron is read in
+             * @example Europe/Berlin
+             */
+            time_zone: string;
+            /**
+             * @description Finished runs kept with their files; an older one expires (its files are removed, its job stays `expired`) as soon as a newer run finishes. JOB_RETENTION applies too.
+             * @default 7
+             */
+            keep_runs?: number;
+            /** @description The export every run starts: the body of POST /api/v1/exports, validated the same way */
+            export: components["schemas"]["CreateExportDto"];
+        };
+        MissedRunsView: {
+            /** @description Runs not started because no server was there in time; never replayed */
+            count: number;
+            /**
+             * Format: date-time
+             * @description The time of the latest missed run
+             */
+            last_missed_at: string | null;
+        };
+        ScheduleView: {
+            /** Format: uuid */
+            schedule_id: string;
+            name: string;
+            /** @example 0 2 * * * */
+            cron: string;
+            /** @example Europe/Berlin */
+            time_zone: string;
+            /** @description The validated export parameters each run uses */
+            export: {
+                [key: string]: unknown;
+            };
+            /** @description Finished runs kept with their files */
+            keep_runs: number;
+            paused: boolean;
+            /** @description Who owns the schedule and its runs' jobs */
+            owner: components["schemas"]["JobOwnerView"];
+            /**
+             * Format: date-time
+             * @description When the next run is due; null while paused or when the cron fires no more
+             */
+            next_run_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the latest run was due
+             */
+            last_run_at: string | null;
+            missed_runs: components["schemas"]["MissedRunsView"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        ScheduleListView: {
+            limit: number;
+            /** @description Whether more follow this page */
+            has_more: boolean;
+            /** @description Pass as `cursor` to get the next page; null on the last page */
+            next_cursor: string | null;
+            /** @description The next page (also in the `Link` header, rel="next"); null on the last page */
+            next: string | null;
+            schedules: components["schemas"]["ScheduleView"][];
+        };
+        UpdateScheduleDto: {
+            /**
+             * @description What the schedule is for
+             * @example Nightly backup
+             */
+            name?: string;
+            /**
+             * @description When to run, in `time_zone`: 5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first; names (MON, JAN), ranges, lists, steps, L and # as croner reads them; day-of-month and day-of-week are OR-ed as in Vixie cron. It must fire, and runs must be SCHEDULE_MIN_INTERVAL apart or more (by default at most 60 runs an hour).
+             * @example 0 2 * * *
+             */
+            cron?: string;
+            /**
+             * @description The IANA time zone the cron is read in
+             * @example Europe/Berlin
+             */
+            time_zone?: string;
+            /**
+             * @description Finished runs kept with their files; an older one expires (its files are removed, its job stays `expired`) as soon as a newer run finishes. JOB_RETENTION applies too.
+             * @default 7
+             */
+            keep_runs?: number;
+            /** @description The export every run starts: the body of POST /api/v1/exports, validated the same way */
+            export?: components["schemas"]["CreateExportDto"];
+            /** @description true pauses the schedule (no runs, none counted as missed); false resumes it */
+            paused?: boolean;
+        };
+        ScheduleRunView: {
+            /** Format: uuid */
+            run_id: string;
+            /**
+             * Format: date-time
+             * @description The time the cron gave for this run
+             */
+            due_at: string;
+            /**
+             * @description `started`: its export job was created; `skipped`: the previous run was still going; `failed`: no job could be created (see `detail`); `starting`: the job is being created
+             * @enum {string}
+             */
+            outcome: "starting" | "started" | "skipped" | "failed";
+            /**
+             * Format: uuid
+             * @description The export job (GET /api/v1/exports/{id})
+             */
+            job_id: string | null;
+            /**
+             * @description The job's state now; null without a job
+             * @enum {string|null}
+             */
+            job_status: "pending" | "running" | "completed" | "failed" | "cancelled" | "expired" | null;
+            /** @description Why the run was skipped or failed */
+            detail: string | null;
+            /** @description Per resource type, what changed against the previous completed run of the schedule; null until the run completed, for the first completed run, and when no change report could be made */
+            changes: {
+                [key: string]: components["schemas"]["ResourceTypeChangesView"];
+            } | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        ScheduleRunListView: {
+            limit: number;
+            /** @description Whether more follow this page */
+            has_more: boolean;
+            /** @description Pass as `cursor` to get the next page; null on the last page */
+            next_cursor: string | null;
+            /** @description The next page (also in the `Link` header, rel="next"); null on the last page */
+            next: string | null;
+            runs: components["schemas"]["ScheduleRunView"][];
+        };
     };
     responses: never;
     parameters: never;
@@ -670,12 +893,12 @@ export interface operations {
     listExports: {
         parameters: {
             query?: {
-                /** @description Only jobs in this state */
-                status?: "pending" | "running" | "completed" | "failed" | "cancelled" | "expired";
-                /** @description Jobs per page */
+                /** @description Items per page */
                 limit?: number;
                 /** @description Where to continue: the `next_cursor` of the previous page (opaque; absent for the first page) */
                 cursor?: string;
+                /** @description Only jobs in this state */
+                status?: "pending" | "running" | "completed" | "failed" | "cancelled" | "expired";
             };
             header?: never;
             path?: never;
@@ -2024,6 +2247,555 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+        };
+    };
+    listSchedules: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description Where to continue: the `next_cursor` of the previous page (opaque; absent for the first page) */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description The next page, rel="next"; absent on the last page */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleListView"];
+                };
+            };
+            /** @description Bad Request: invalid-request, invalid-cursor */
+            400: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unauthorized: unauthenticated */
+            401: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too Many Requests: rate-limited */
+            429: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Service Unavailable: identity-provider-unavailable, database-unavailable */
+            503: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    createSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateScheduleDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description The new schedule */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleView"];
+                };
+            };
+            /** @description Bad Request: invalid-request, malformed-body */
+            400: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unauthorized: unauthenticated */
+            401: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflict: schedules-need-server-credentials */
+            409: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Payload Too Large: body-too-large */
+            413: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unsupported Media Type: unsupported-media-type */
+            415: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too Many Requests: rate-limited */
+            429: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Service Unavailable: identity-provider-unavailable, database-unavailable */
+            503: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    getSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The `schedule_id` */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleView"];
+                };
+            };
+            /** @description Unauthorized: unauthenticated */
+            401: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not Found: schedule-not-found */
+            404: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too Many Requests: rate-limited */
+            429: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Service Unavailable: identity-provider-unavailable, database-unavailable */
+            503: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    deleteSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The `schedule_id` */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule is deleted */
+            204: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized: unauthenticated */
+            401: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not Found: schedule-not-found */
+            404: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too Many Requests: rate-limited */
+            429: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Service Unavailable: identity-provider-unavailable, database-unavailable */
+            503: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    updateSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The `schedule_id` */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateScheduleDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleView"];
+                };
+            };
+            /** @description Bad Request: invalid-request, malformed-body */
+            400: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unauthorized: unauthenticated */
+            401: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not Found: schedule-not-found */
+            404: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Conflict: schedules-need-server-credentials */
+            409: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Payload Too Large: body-too-large */
+            413: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unsupported Media Type: unsupported-media-type */
+            415: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too Many Requests: rate-limited */
+            429: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Service Unavailable: identity-provider-unavailable, database-unavailable */
+            503: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    listScheduleRuns: {
+        parameters: {
+            query?: {
+                /** @description Items per page */
+                limit?: number;
+                /** @description Where to continue: the `next_cursor` of the previous page (opaque; absent for the first page) */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The `schedule_id` */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description The next page, rel="next"; absent on the last page */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleRunListView"];
+                };
+            };
+            /** @description Bad Request: invalid-request, invalid-cursor */
+            400: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unauthorized: unauthenticated */
+            401: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not Found: schedule-not-found */
+            404: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too Many Requests: rate-limited */
+            429: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Service Unavailable: identity-provider-unavailable, database-unavailable */
+            503: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
         };
