@@ -32,6 +32,9 @@ describe('OpenAPI', () => {
       '/api/v1/exports/{id}/events',
       '/api/v1/exports/{id}/logs',
       '/api/v1/exports/{id}/results',
+      '/api/v1/schedules',
+      '/api/v1/schedules/{id}',
+      '/api/v1/schedules/{id}/runs',
       '/health',
       '/health/live',
       '/health/ready',
@@ -62,6 +65,12 @@ describe('OpenAPI', () => {
       'GET /api/v1/exports/{id}/logs': 'getExportLogs',
       'GET /api/v1/exports/{id}/events': 'getExportEvents',
       'GET /api/v1/exports/{id}/changes': 'getExportChanges',
+      'POST /api/v1/schedules': 'createSchedule',
+      'GET /api/v1/schedules': 'listSchedules',
+      'GET /api/v1/schedules/{id}': 'getSchedule',
+      'PATCH /api/v1/schedules/{id}': 'updateSchedule',
+      'DELETE /api/v1/schedules/{id}': 'deleteSchedule',
+      'GET /api/v1/schedules/{id}/runs': 'listScheduleRuns',
       'GET /health': 'checkHealth',
       'GET /health/live': 'checkLiveness',
       'GET /health/ready': 'checkReadiness',
@@ -91,6 +100,10 @@ describe('OpenAPI', () => {
       limit: expect.objectContaining({ type: 'integer', minimum: 1, maximum: 100, default: 20 }),
       cursor: expect.objectContaining({ type: 'string' }),
     });
+    expect(parameterTypes('GET /api/v1/schedules/{id}/runs')).toEqual({
+      limit: expect.objectContaining({ type: 'integer', minimum: 1, maximum: 100, default: 20 }),
+      cursor: expect.objectContaining({ type: 'string' }),
+    });
     expect(parameterTypes('GET /api/v1/exports/{id}/logs')).toEqual({
       follow: expect.objectContaining({ type: 'boolean', default: false }),
     });
@@ -99,6 +112,7 @@ describe('OpenAPI', () => {
       'exports',
       'health',
       'metrics',
+      'schedules',
     ]);
   });
 
