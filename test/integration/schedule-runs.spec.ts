@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import TestAgent from 'supertest/lib/agent';
 import { sleep, waitForJob } from '../support/jobs';
 import { ENV_CREDENTIALS, startTestApp, TestApp } from '../support/test-app';
@@ -101,6 +104,49 @@ describe('scheduled runs (real HTTP, PostgreSQL and the Terraform stand-in)', ()
     const schedule = await t.http.get(`/api/v1/schedules/${id}`);
     expect(schedule.body.last_run_at).toBe(runs[0].due_at);
     expect(schedule.body.missed_runs).toEqual({ count: 0, last_missed_at: null });
+  });
+
+  it("a change in the org between two runs shows in the later run's changes, per resource type", async () => {
+    const folder = await mkdtemp(path.join(os.tmpdir(), 'schedule-org-'));
+    const orgFile = path.join(folder, 'org-edits.txt');
+    // The same parameters for every run; the stand-in reads the org's changes from the file.
+    const watched = {
+      include_filter_resources: ['genesyscloud_user', 'genesyscloud_group'],
+      replace_with_datasource: [`genesyscloud_group::standin:org-file=${orgFile}`],
+    };
+    try {
+      const id = await createSchedule(t.http, { export: watched, keep_runs: 10 });
+      const completedOnes = (seen: RunBody[]) =>
+        started(seen).filter((run) => run.job_status === 'completed');
+      await waitForRuns(t.http, id, (seen) => completedOnes(seen).length >= 1);
+      await pause(t.http, id);
+      const before = await runsOf(t.http, id);
+      await settle(t.http, before);
+      await writeFile(
+        orgFile,
+        [
+          'genesyscloud_user::standin:extra=2',
+          'genesyscloud_user::standin:set=1.title=Head of Support',
+          'genesyscloud_group::standin:without=1',
+        ].join('\n'),
+      );
+      expect((await t.http.patch(`/api/v1/schedules/${id}`).send({ paused: false })).status).toBe(200);
+      const after = await waitForRuns(
+        t.http,
+        id,
+        (seen) =>
+          completedOnes(seen).length > completedOnes(before).length &&
+          completedOnes(seen)[0].changes !== null,
+      );
+      await pause(t.http, id);
+      await settle(t.http, await runsOf(t.http, id));
+      expect(completedOnes(after)[0].changes).toEqual({
+        genesyscloud_user: { added: 2, removed: 0, changed: 1, renamed: 0 },
+        genesyscloud_group: { added: 0, removed: 1, changed: 0, renamed: 0 },
+      });
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 
   it('a run due while the previous run is still going is skipped and recorded as skipped; runs never overlap', async () => {
