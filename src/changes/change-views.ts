@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { PageView } from '../common/http/paging';
 import { ChangesPage } from './changes.service';
 import { CHANGE_KINDS, ChangeKind } from './resource-diff';
 
@@ -78,7 +79,7 @@ export class ConfigSyntaxesView {
   @ApiProperty({ enum: ['json', 'hcl'] }) since: string;
 }
 
-export class ExportChangesView {
+export class ExportChangesView extends PageView {
   @ApiProperty({ format: 'uuid', description: 'The later export' }) export_id: string;
   @ApiProperty({ format: 'uuid', description: 'The earlier export it is compared with' }) since: string;
   @ApiProperty({
@@ -102,20 +103,6 @@ export class ExportChangesView {
   totals_by_type: Record<string, ChangeCountsView>;
   @ApiProperty({ type: [ResourceChangeView], description: 'This page of the changes, by address' })
   changes: ResourceChangeView[];
-  @ApiProperty() limit: number;
-  @ApiProperty({ description: 'Whether more changes follow this page' }) has_more: boolean;
-  @ApiProperty({
-    type: String,
-    nullable: true,
-    description: 'Pass as `cursor` to get the next page; null on the last page',
-  })
-  next_cursor: string | null;
-  @ApiProperty({
-    type: String,
-    nullable: true,
-    description: 'The next page (also in the `Link` header, rel="next"); null on the last page',
-  })
-  next: string | null;
 }
 
 /** `/api/v1/exports/{id}/changes?since=...`: the report's URL, for one page of it. */

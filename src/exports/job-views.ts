@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { RecordedAuditEvent } from '../audit/audit-event';
+import { PageView } from '../common/http/paging';
 import { ExportFile, ExportFileType } from '../files/export-file';
 import { ExportJob, JOB_STATUSES, JobStatus, OwnerKind } from '../jobs/export-job';
 import { exportDirectoryOf, ExportParameters } from '../export-parameters/export-parameters';
@@ -86,23 +87,8 @@ export class JobEventsView {
   @ApiProperty({ type: [JobEventView] }) events: JobEventView[];
 }
 
-export class JobListView {
+export class JobListView extends PageView {
   @ApiProperty({ type: [JobView] }) jobs: JobView[];
-  @ApiProperty() limit: number;
-  @ApiProperty({ description: 'Whether more jobs follow this page' }) has_more: boolean;
-  @ApiProperty({
-    type: String,
-    nullable: true,
-    description: 'Pass as `cursor` to get the next page; null on the last page',
-  })
-  next_cursor: string | null;
-  @ApiProperty({
-    type: String,
-    nullable: true,
-    description: 'The next page (also in the `Link` header, rel="next"); null on the last page',
-    example: '/api/v1/exports?limit=20&cursor=WyIyMDI2LTEyLTAxIDEwOjAwOjAwLjEyMzQ1NiswMCIsIjViMGMuLi4iXQ',
-  })
-  next: string | null;
 }
 
 export class JobCancelledView {

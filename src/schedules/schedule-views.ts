@@ -1,4 +1,5 @@
 import { ApiProperty, getSchemaPath } from '@nestjs/swagger';
+import { PageView } from '../common/http/paging';
 import { ExportParameters } from '../export-parameters/export-parameters';
 import { JobOwnerView } from '../exports/job-views';
 import { JOB_STATUSES, JobStatus } from '../jobs/export-job';
@@ -76,24 +77,6 @@ export function scheduleView(schedule: Schedule): ScheduleView {
     created_at: schedule.createdAt.toISOString(),
     updated_at: schedule.updatedAt.toISOString(),
   };
-}
-
-/** The paging members every list answer has, as GET /api/v1/exports has them. */
-class PageView {
-  @ApiProperty() limit: number;
-  @ApiProperty({ description: 'Whether more follow this page' }) has_more: boolean;
-  @ApiProperty({
-    type: String,
-    nullable: true,
-    description: 'Pass as `cursor` to get the next page; null on the last page',
-  })
-  next_cursor: string | null;
-  @ApiProperty({
-    type: String,
-    nullable: true,
-    description: 'The next page (also in the `Link` header, rel="next"); null on the last page',
-  })
-  next: string | null;
 }
 
 export class ScheduleListView extends PageView {

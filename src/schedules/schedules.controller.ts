@@ -27,7 +27,7 @@ import { Caller } from '../auth/caller';
 import { CallerGuard, CurrentCaller } from '../auth/caller.guard';
 import { ApiProblemResponses } from '../common/problem-details/api-problem-responses';
 import { ProblemKind } from '../common/problem-details/problem-catalogue';
-import { PageQuery } from '../exports/export-queries';
+import { PageQuery } from '../common/http/paging';
 import { LINK_NEXT_PAGE, SCHEDULE_LOCATION } from '../openapi/response-headers';
 import { PrincipalRateLimitGuard } from '../rate-limit/rate-limit.guards';
 import { RateLimitClass } from '../rate-limit/rate-limits';

@@ -576,17 +576,14 @@ export interface components {
             created_at: string;
         };
         JobListView: {
-            jobs: components["schemas"]["JobView"][];
             limit: number;
-            /** @description Whether more jobs follow this page */
+            /** @description Whether more follow this page */
             has_more: boolean;
             /** @description Pass as `cursor` to get the next page; null on the last page */
             next_cursor: string | null;
-            /**
-             * @description The next page (also in the `Link` header, rel="next"); null on the last page
-             * @example /api/v1/exports?limit=20&cursor=WyIyMDI2LTEyLTAxIDEwOjAwOjAwLjEyMzQ1NiswMCIsIjViMGMuLi4iXQ
-             */
+            /** @description The next page (also in the `Link` header, rel="next"); null on the last page */
             next: string | null;
+            jobs: components["schemas"]["JobView"][];
         };
         JobEventView: {
             /** Format: date-time */
@@ -678,6 +675,13 @@ export interface components {
             attributes?: components["schemas"]["AttributeChangeView"][];
         };
         ExportChangesView: {
+            limit: number;
+            /** @description Whether more follow this page */
+            has_more: boolean;
+            /** @description Pass as `cursor` to get the next page; null on the last page */
+            next_cursor: string | null;
+            /** @description The next page (also in the `Link` header, rel="next"); null on the last page */
+            next: string | null;
             /**
              * Format: uuid
              * @description The later export
@@ -700,13 +704,6 @@ export interface components {
             };
             /** @description This page of the changes, by address */
             changes: components["schemas"]["ResourceChangeView"][];
-            limit: number;
-            /** @description Whether more changes follow this page */
-            has_more: boolean;
-            /** @description Pass as `cursor` to get the next page; null on the last page */
-            next_cursor: string | null;
-            /** @description The next page (also in the `Link` header, rel="next"); null on the last page */
-            next: string | null;
         };
         ResourceTypeChangesView: {
             added: number;
@@ -1844,12 +1841,12 @@ export interface operations {
     getExportChanges: {
         parameters: {
             query: {
-                /** @description The earlier completed export to compare with */
-                since: string;
-                /** @description Changes per page */
+                /** @description Items per page */
                 limit?: number;
                 /** @description Where to continue: the `next_cursor` of the previous page (opaque; absent for the first page) */
                 cursor?: string;
+                /** @description The earlier completed export to compare with */
+                since: string;
                 /** @description Compare even when the exports were made with different filters or formats (see 422) */
                 force?: boolean;
             };
