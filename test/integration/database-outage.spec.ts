@@ -106,6 +106,8 @@ describe('a database outage (a TCP proxy between the server and PostgreSQL is cu
     // With a one-hour lease and fallback poll, neither the heartbeat nor the poll can notice the cancel
     // within this test: only a notification on the re-established LISTEN connection can.
     const slowPaths = { JOB_LEASE: '1h', SIGNAL_FALLBACK_POLL: '1h' };
+    // The first test's server would take the job too (and learn of the cancel by its own heartbeat).
+    await killStartedServers();
     const runner = await startServer({
       env: {
         ...ENV_CREDENTIALS,
@@ -115,14 +117,15 @@ describe('a database outage (a TCP proxy between the server and PostgreSQL is cu
         TERRAFORM_BIN: STANDIN_TERRAFORM,
       },
     });
+    const created = await runner.http
+      .post('/api/v1/exports')
+      .send({ include_filter_resources: ['genesyscloud_user', 'genesyscloud_group::standin:hang'] });
+    expect(created.status).toBe(202);
+    const id = created.body.job_id as string;
+    await waitForPhase(runner.http, id, 'exporting');
+    // Started only now, so that the job cannot be claimed by it: it is the server the cancel goes through.
     const other = await startTestApp({ database, env: { ...ENV_CREDENTIALS, ...slowPaths } });
     try {
-      const created = await runner.http
-        .post('/api/v1/exports')
-        .send({ include_filter_resources: ['genesyscloud_user', 'genesyscloud_group::standin:hang'] });
-      expect(created.status).toBe(202);
-      const id = created.body.job_id as string;
-      await waitForPhase(runner.http, id, 'exporting');
       const workspace = path.join(exportBaseDir, '.runs', id, 'workspace');
       for (let i = 0; i < 100 && processesMatching(workspace).length === 0; i++) await sleep(100);
       expect(processesMatching(workspace).length).toBeGreaterThan(0);

@@ -29,6 +29,8 @@ describe('migrations', () => {
     expect(await tables()).toEqual([
       'export_job_counts',
       'export_jobs',
+      'export_schedule_runs',
+      'export_schedules',
       'idempotency_keys',
       'job_events',
       'migrations',
