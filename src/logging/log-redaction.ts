@@ -11,7 +11,7 @@ export const CENSOR = '[REDACTED]';
  * Every spelling of a secret or token used in this code base: keys match whole names, not parts
  * of them.
  */
-const SENSITIVE_KEYS = new Set([
+export const SENSITIVE_KEYS: ReadonlySet<string> = new Set([
   'password',
   'secret',
   'token',

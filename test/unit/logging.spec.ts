@@ -4,6 +4,7 @@ import pino from 'pino';
 import { pinoHttp } from 'pino-http';
 import request from 'supertest';
 import { InvalidConfigurationError, loadAppConfig } from '../../src/config/app-config';
+import { CENSOR, SENSITIVE_KEYS } from '../../src/logging/log-redaction';
 import { pinoHttpOptions } from '../../src/logging/pino-http-options';
 import { requestContext } from '../../src/logging/request-id';
 
@@ -91,16 +92,7 @@ describe('pino-http options', () => {
 });
 
 describe('log redaction', () => {
-  /** pino's own redaction with the paths this rule stands for: `key`, `*.key`, `*.*.key`, and the named headers. */
-  const KEYS = [
-    'password',
-    'secret',
-    'token',
-    'accessToken',
-    'access_token',
-    'refreshToken',
-    'refresh_token',
-  ];
+  /** pino's own redaction with the paths this rule stands for: every sensitive key as `key`, `*.key`, `*.*.key`, and the named headers. */
   const reference = (line: Record<string, unknown>) =>
     logged(
       pino(
@@ -110,9 +102,9 @@ describe('log redaction', () => {
               'req.headers.authorization',
               'req.headers.cookie',
               'res.headers["set-cookie"]',
-              ...KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
+              ...[...SENSITIVE_KEYS].flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
             ],
-            censor: '[REDACTED]',
+            censor: CENSOR,
           },
         },
         sink(),
