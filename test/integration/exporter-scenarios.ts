@@ -4,7 +4,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EXPORTABLE_RESOURCE_TYPES } from '../../src/exports/exportable-resource-types';
 import { ExporterVariant } from '../support/exporters';
-import { binaryParser, readZip, sleep, waitForJob, waitForPhase, waitForRemoval } from '../support/jobs';
+import {
+  binaryParser,
+  JobBody,
+  readZip,
+  sleep,
+  waitForJob,
+  waitForPhase,
+  waitForRemoval,
+} from '../support/jobs';
 import { processesMatching } from '../support/processes';
 import { startServer, useSharedServerState } from '../support/server-process';
 import { ENV_CREDENTIALS, startTestApp, TestApp, TEST_TOKEN } from '../support/test-app';
@@ -16,6 +24,20 @@ import { ENV_CREDENTIALS, startTestApp, TestApp, TEST_TOKEN } from '../support/t
  */
 /** Real Terraform starts four provider processes per apply; on a busy machine a scenario takes a while. */
 const SCENARIO_TIMEOUT_MS = 240_000;
+
+/** The end of a job that should complete; if it did not, the failure shows its error and log tail. */
+async function completedJob(t: TestApp, id: string, auth?: string): Promise<JobBody> {
+  const job = await waitForJob(t.http, id, undefined, { timeoutMs: 180_000, auth });
+  if (job.status !== 'completed') {
+    const req = t.http.get(`/api/v1/exports/${id}/logs`);
+    if (auth) req.set('Authorization', auth);
+    const log = (await req).text ?? '';
+    throw new Error(
+      `job ${id} ${job.status}: ${job.error}\n--- last lines of its log ---\n${log.split('\n').slice(-80).join('\n')}`,
+    );
+  }
+  return job;
+}
 
 export function describeExporterScenarios(prepare: (rootDir: string) => Promise<ExporterVariant>): void {
   const USERS_AND_GROUPS = ['genesyscloud_user', 'genesyscloud_group'];
@@ -125,12 +147,8 @@ export function describeExporterScenarios(prepare: (rootDir: string) => Promise<
         );
         for (const [index, [name, extra, expected]] of formats.entries()) {
           const id = ids[index];
-          const job = await waitForJob(t.http, id, undefined, { timeoutMs: 180_000 });
-          expect({ name, status: job.status, error: job.error }).toEqual({
-            name,
-            status: 'completed',
-            error: null,
-          });
+          const job = await completedJob(t, id);
+          expect({ name, error: job.error }).toEqual({ name, error: null });
           expect(job).toMatchObject({
             phase: 'packaging',
             counters: {
@@ -181,7 +199,7 @@ export function describeExporterScenarios(prepare: (rootDir: string) => Promise<
       'the deprecated resource_types: the job completes with one deprecation warning',
       async () => {
         const id = await startExport({ resource_types: ['genesyscloud_group'] });
-        expect((await waitForJob(t.http, id, undefined, { timeoutMs: 180_000 })).status).toBe('completed');
+        await completedJob(t, id);
         const results = await t.http.get(`/api/v1/exports/${id}/results`);
         expect(results.body.warnings).toEqual([
           'Argument is deprecated: Use include_filter_resources attribute instead',
@@ -221,9 +239,7 @@ export function describeExporterScenarios(prepare: (rootDir: string) => Promise<
           include_filter_resources: ['genesyscloud_user', 'genesyscloud_group::standin:auth-fail'],
         });
         const genesysNames = async (id: string, directory: string, auth?: string) => {
-          expect((await waitForJob(t.http, id, undefined, { timeoutMs: 180_000, auth })).status).toBe(
-            'completed',
-          );
+          await completedJob(t, id, auth);
           const file = path.join(t.exportBaseDir, id, directory, 'env-report.json');
           const names = (JSON.parse(await readFile(file, 'utf8')) as { names: string[] }).names;
           expect(names).not.toContain('DATABASE_URL');
@@ -262,7 +278,7 @@ export function describeExporterScenarios(prepare: (rootDir: string) => Promise<
         const others = EXPORTABLE_RESOURCE_TYPES.filter((type) => ![CGR, 'genesyscloud_user'].includes(type));
         const excluded = await startExport({ exclude_filter_resources: others, directory: 'excluded' });
         const envNames = async (id: string, directory: string) => {
-          expect((await waitForJob(t.http, id, undefined, { timeoutMs: 180_000 })).status).toBe('completed');
+          await completedJob(t, id);
           const file = path.join(t.exportBaseDir, id, directory, 'env-report.json');
           return (JSON.parse(await readFile(file, 'utf8')) as { names: string[] }).names;
         };
@@ -276,9 +292,7 @@ export function describeExporterScenarios(prepare: (rootDir: string) => Promise<
         expect((await envNames(queues, 'queues')).filter((n) => n.startsWith('ENABLE_'))).toEqual([]);
 
         // Without the toggle the provider skips the type, as an exclude-filtered export shows.
-        expect((await waitForJob(t.http, excluded, undefined, { timeoutMs: 180_000 })).status).toBe(
-          'completed',
-        );
+        await completedJob(t, excluded);
         const excludedConfig = JSON.parse(
           await readFile(path.join(t.exportBaseDir, excluded, 'excluded', 'genesyscloud.tf.json'), 'utf8'),
         ) as { resource: Record<string, object> };
