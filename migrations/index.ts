@@ -7,6 +7,7 @@ import { JobListIndexAndStatusCounts1796123597732 } from './1796123597732-job-li
 import { AddJobOwnerIdentity1796125979863 } from './1796125979863-add-job-owner-identity';
 import { AddJobLease1796130000000 } from './1796130000000-add-job-lease';
 import { CreateExportSchedules1796140000000 } from './1796140000000-create-export-schedules';
+import { CreateWebhookDeliveries1796150000000 } from './1796150000000-create-webhook-deliveries';
 
 /** Every migration, oldest first. Listed explicitly so the app, the CLI and tests load the same set. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   AddJobOwnerIdentity1796125979863,
   AddJobLease1796130000000,
   CreateExportSchedules1796140000000,
+  CreateWebhookDeliveries1796150000000,
 ];

@@ -12,6 +12,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RetentionModule } from './retention/retention.module';
 import { SchedulesModule } from './schedules/schedules.module';
+import { WebhookDeliveriesModule } from './webhooks/webhook-deliveries.module';
 
 @Module({})
 export class AppModule {
@@ -31,6 +32,7 @@ export class AppModule {
         HealthModule,
         RetentionModule,
         SchedulesModule,
+        WebhookDeliveriesModule,
       ],
     };
   }

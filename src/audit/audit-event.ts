@@ -30,6 +30,7 @@ export type AuditAction =
   | 'job.log_read'
   | 'job.events_read'
   | 'job.changes_read'
+  | 'job.webhook_deliveries_read'
   | 'request.rejected';
 
 /**
@@ -44,6 +45,7 @@ export const READ_ACTIONS: ReadonlySet<AuditAction> = new Set([
   'job.log_read',
   'job.events_read',
   'job.changes_read',
+  'job.webhook_deliveries_read',
 ]);
 
 export interface RecordedAuditEvent extends AuditEvent {

@@ -23,7 +23,9 @@ export type DomainErrorCode =
   | 'export-too-large'
   | 'export-unreadable'
   | 'schedule-not-found'
-  | 'schedules-need-server-credentials';
+  | 'schedules-need-server-credentials'
+  | 'webhooks-disabled'
+  | 'webhook-host-not-allowed';
 
 export class DomainError extends Error {
   constructor(

@@ -12,9 +12,12 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateBy,
   validateSync,
 } from 'class-validator';
 import ms, { StringValue } from 'ms';
+import { AllowedHost, parseAllowedHosts } from '../webhooks/allowed-hosts';
+import { RetrySettings } from '../webhooks/retry-policy';
 
 /** pino's level names; `silent` turns logging off. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -75,6 +78,15 @@ export interface AppConfig {
    * also how late a run may still start: later than this after its time, it is missed.
    */
   scheduleMinIntervalMs: number;
+  webhooks: WebhookSettings;
+}
+
+/** Where webhooks may go, and how each delivery is attempted and retried. */
+export interface WebhookSettings extends RetrySettings {
+  /** WEBHOOK_ALLOWED_HOSTS; empty: webhooks are off. */
+  allowedHosts: readonly AllowedHost[];
+  /** How long one attempt may take, from connecting to the answer's status. */
+  timeoutMs: number;
 }
 
 export const JOB_VISIBILITIES = ['owner', 'organization'] as const;
@@ -102,6 +114,17 @@ export interface GenesysEnvironment {
 const baseUrl = (url: string | undefined) => url?.replace(/\/+$/, '');
 
 const DURATION = /^\d+(ms|s|m|h|d)$/;
+const POSITIVE_DURATION = /^[1-9]\d*(ms|s|m|h|d)$/;
+
+/** What is wrong with a WEBHOOK_ALLOWED_HOSTS value; undefined when it reads. */
+function allowedHostsProblem(value: unknown): string | undefined {
+  try {
+    parseAllowedHosts(String(value));
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
 
 /** One property per environment variable, so validation messages name the variable. */
 class EnvironmentVariables {
@@ -270,6 +293,30 @@ class EnvironmentVariables {
     message: 'SCHEDULE_MIN_INTERVAL must be a duration of 1s or more, such as 1m',
   })
   SCHEDULE_MIN_INTERVAL = '1m';
+
+  @IsOptional()
+  @ValidateBy({
+    name: 'allowedHosts',
+    validator: {
+      validate: (value) => allowedHostsProblem(value) === undefined,
+      defaultMessage: (args) =>
+        `WEBHOOK_ALLOWED_HOSTS must be comma-separated host names or addresses, each optionally with ` +
+        `:port (e.g. hooks.example.com,10.0.0.5:8443): ${allowedHostsProblem(args?.value)}`,
+    },
+  })
+  WEBHOOK_ALLOWED_HOSTS = '';
+
+  @IsOptional()
+  @Matches(POSITIVE_DURATION, { message: 'WEBHOOK_TIMEOUT must be a duration above 0, such as 10s' })
+  WEBHOOK_TIMEOUT = '10s';
+
+  @IsOptional()
+  @Matches(POSITIVE_DURATION, { message: 'WEBHOOK_RETRY_DELAY must be a duration above 0, such as 30s' })
+  WEBHOOK_RETRY_DELAY = '30s';
+
+  @IsOptional()
+  @Matches(DURATION, { message: 'WEBHOOK_RETRY_FOR must be a duration such as 24h (0s: no retries)' })
+  WEBHOOK_RETRY_FOR = '24h';
 }
 
 /** The variables loadAppConfig reads; everything else in the environment is ignored. */
@@ -307,6 +354,10 @@ const CONFIG_VARIABLES: readonly (keyof EnvironmentVariables)[] = [
   'DOWNLOAD_ACCEL_REDIRECT',
   'POLL_RATE_LIMIT_PER_MINUTE',
   'SCHEDULE_MIN_INTERVAL',
+  'WEBHOOK_ALLOWED_HOSTS',
+  'WEBHOOK_TIMEOUT',
+  'WEBHOOK_RETRY_DELAY',
+  'WEBHOOK_RETRY_FOR',
 ];
 
 /** Logged at start and shown by /health/ready when the region is missing. */
@@ -396,5 +447,11 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
     zipLevel: vars.ZIP_LEVEL,
     downloadAccelRedirect: vars.DOWNLOAD_ACCEL_REDIRECT,
     scheduleMinIntervalMs: ms(vars.SCHEDULE_MIN_INTERVAL as StringValue),
+    webhooks: {
+      allowedHosts: parseAllowedHosts(vars.WEBHOOK_ALLOWED_HOSTS),
+      timeoutMs: ms(vars.WEBHOOK_TIMEOUT as StringValue),
+      retryDelayMs: ms(vars.WEBHOOK_RETRY_DELAY as StringValue),
+      retryForMs: ms(vars.WEBHOOK_RETRY_FOR as StringValue),
+    },
   };
 }

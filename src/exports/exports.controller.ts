@@ -56,7 +56,10 @@ import {
 } from '../openapi/response-headers';
 import { PrincipalRateLimitGuard } from '../rate-limit/rate-limit.guards';
 import { RateLimitClass } from '../rate-limit/rate-limits';
-import { CREATE_EXPORT_EXAMPLES, CreateExportDto } from './dto/create-export.dto';
+import { WebhooksService } from '../webhooks/webhooks.service';
+import { webhookView } from '../webhooks/webhook-views';
+import { CreateExportBodyDto } from './dto/create-export-body.dto';
+import { CREATE_EXPORT_EXAMPLES } from './dto/create-export.dto';
 import { toExportParameters } from './request-parameters';
 import { ExportsService } from './exports.service';
 import { jobPath, listPath, noContentOr, notModifiedSince, setJobHeaders } from './job-response';
@@ -118,7 +121,10 @@ const ZIP_ANSWER_HEADERS = ['Job-Status', 'Content-Disposition', 'ETag', 'Last-M
 @UseGuards(CallerGuard, PrincipalRateLimitGuard)
 @UseInterceptors(AuditedInterceptor)
 export class ExportsController {
-  constructor(private readonly exports: ExportsService) {}
+  constructor(
+    private readonly exports: ExportsService,
+    private readonly webhooks: WebhooksService,
+  ) {}
 
   @Post()
   @HttpCode(202)
@@ -137,7 +143,7 @@ export class ExportsController {
       'Makes retries safe: the same key and parameters within 24 h answer with the job the first request ' +
       'created (header `Idempotent-Replayed: true`); the same key with other parameters is 422.',
   })
-  @ApiBody({ type: CreateExportDto, examples: CREATE_EXPORT_EXAMPLES })
+  @ApiBody({ type: CreateExportBodyDto, examples: CREATE_EXPORT_EXAMPLES })
   @ApiAcceptedResponse({
     type: JobAcceptedView,
     headers: { Location: LOCATION, ...JOB_HEADERS, 'Idempotent-Replayed': IDEMPOTENT_REPLAYED },
@@ -147,29 +153,39 @@ export class ExportsController {
     'invalid-request',
     'malformed-body',
     'invalid-idempotency-key',
+    'webhook-host-not-allowed',
     'job-conflict',
     'body-too-large',
     'unsupported-media-type',
     'idempotency-key-reused',
+    'webhooks-disabled',
     'shutting-down',
     'exporter-unavailable',
   )
   async create(
-    @Body() body: CreateExportDto,
+    @Body() body: CreateExportBodyDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @CurrentCaller() caller: Caller,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<JobAcceptedView> {
+    const webhook = body.webhook && { ...(await this.webhooks.accept(body.webhook)), scheduleId: null };
     const { job, replayed } = await this.exports.create(toExportParameters(body), caller, {
       idempotencyKey,
+      webhook,
       ...requestContext(req),
     });
     res.location(jobPath(job.id));
     setJobHeaders(res, job);
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
-    // A replay repeats the first answer; the job's current state is in Job-Status.
-    return { job_id: job.id, status: 'pending', created_at: job.createdAt.toISOString() };
+    // A replay repeats the first answer (its webhook URL is part of the key's fingerprint); the
+    // job's current state is in Job-Status.
+    return {
+      job_id: job.id,
+      status: 'pending',
+      created_at: job.createdAt.toISOString(),
+      ...(webhook ? { webhook: webhookView(webhook.url) } : {}),
+    };
   }
 
   @Get()

@@ -6,6 +6,7 @@ import { ExportRunHandler } from '../exporter/export-run-handler';
 import { FilesModule } from '../files/files.module';
 import { JobsModule, JobWorkerModule } from '../jobs/jobs.module';
 import { MetricsModule } from '../metrics/metrics.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { ExportLifecycleRecorder } from './export-lifecycle-recorder';
 import { ExportsController } from './exports.controller';
 import { ExportsService } from './exports.service';
@@ -19,6 +20,7 @@ import { READ_ROUTE_SHORTCUT_PATHS, ReadRouteShortcuts } from './read-route-shor
     JobsModule,
     FilesModule,
     ExporterModule,
+    WebhooksModule,
     JobWorkerModule.register({
       imports: [ExporterModule, AuditModule, MetricsModule],
       handler: ExportRunHandler,

@@ -19,6 +19,8 @@ import { JobEndWatcher } from '../jobs/job-end-watcher';
 import { JobSignals } from '../jobs/job-signals';
 import { JobWorker } from '../jobs/job-worker';
 import { ExportParameters } from '../export-parameters/export-parameters';
+import { WebhookTarget } from '../webhooks/webhook-delivery';
+import { WebhooksService } from '../webhooks/webhooks.service';
 import { FollowStreamSlots } from './follow-stream-slots';
 import { decodeListCursor, encodeListCursor } from './list-cursor';
 
@@ -33,10 +35,14 @@ function checkedIdempotencyKey(key: string): string {
   return unquoted;
 }
 
-/** The same parameters give the same fingerprint whatever the order or spelling of the body. */
-function fingerprint(parameters: ExportParameters): string {
+/**
+ * The same parameters give the same fingerprint whatever the order or spelling of the body; a
+ * webhook's URL counts too (its secret does not: the fingerprint is stored).
+ */
+function fingerprint(parameters: ExportParameters, webhook: WebhookTarget | undefined): string {
   const sorted = Object.fromEntries(Object.entries(parameters).sort(([a], [b]) => a.localeCompare(b)));
-  return createHash('sha256').update(JSON.stringify(sorted)).digest('hex');
+  const request = webhook ? { parameters: sorted, webhook: webhook.url } : sorted;
+  return createHash('sha256').update(JSON.stringify(request)).digest('hex');
 }
 
 export type CancelOutcome = { cancelled: true; job: ExportJob } | { cancelled: false; job: ExportJob };
@@ -71,18 +77,20 @@ export class ExportsService {
     private readonly audit: AuditTrail,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly setup: TerraformSetup,
+    private readonly webhooks: WebhooksService,
   ) {}
 
   /**
-   * Starts a job. With an Idempotency-Key, a repeat of the same request answers with the job the
-   * first one created (`replayed`); the same key with other parameters is refused.
+   * Starts a job, with the webhook that announces its end if one is given. With an
+   * Idempotency-Key, a repeat of the same request answers with the job the first one created
+   * (`replayed`); the same key with other parameters is refused.
    */
   async create(
     parameters: ExportParameters,
     caller: Caller,
-    request: { idempotencyKey?: string; requestId?: string; clientIp?: string },
+    request: { idempotencyKey?: string; requestId?: string; clientIp?: string; webhook?: WebhookTarget },
   ): Promise<{ job: ExportJob; replayed: boolean }> {
-    const { idempotencyKey, ...context } = request;
+    const { idempotencyKey, webhook, ...context } = request;
     if (!this.runner.acceptingJobs) {
       throw new DomainError('shutting-down', 'The server is shutting down and accepts no new exports; try again shortly.');
     }
@@ -113,7 +121,10 @@ export class ExportsService {
         serverId: this.config.serverId,
         leaseMs: this.config.jobLeaseMs,
       },
-      idempotencyKey === undefined ? undefined : { key: checkedIdempotencyKey(idempotencyKey), fingerprint: fingerprint(parameters) },
+      idempotencyKey === undefined
+        ? undefined
+        : { key: checkedIdempotencyKey(idempotencyKey), fingerprint: fingerprint(parameters, webhook) },
+      webhook && ((manager, job) => this.webhooks.attach(manager, job.id, webhook)),
     );
     switch (outcome.kind) {
       case 'created':

@@ -4,6 +4,7 @@ import { PageView } from '../common/http/paging';
 import { ExportFile, ExportFileType } from '../files/export-file';
 import { ExportJob, JOB_STATUSES, JobStatus, OwnerKind } from '../jobs/export-job';
 import { exportDirectoryOf, ExportParameters } from '../export-parameters/export-parameters';
+import { WebhookView } from '../webhooks/webhook-views';
 
 /** The response shapes of the exports API, in snake_case as the specification shows. */
 
@@ -11,6 +12,11 @@ export class JobAcceptedView {
   @ApiProperty({ format: 'uuid' }) job_id: string;
   @ApiProperty({ enum: ['pending'] }) status: JobStatus;
   @ApiProperty({ format: 'date-time' }) created_at: string;
+  @ApiPropertyOptional({
+    type: WebhookView,
+    description: "The webhook announcing the job's end, when the request named one; its deliveries are at /webhook-deliveries",
+  })
+  webhook?: WebhookView;
 }
 
 export class JobCountersView {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { preparedQuery } from '../database/prepared-query';
 import { DatabaseLocks } from './database-locks';
 import {
@@ -145,9 +145,14 @@ export class JobRepository {
   /**
    * Creates a pending job unless the owner already has a live unfinished one with identical
    * parameters, or the Idempotency-Key was used before. Decided atomically per owner. A job whose
-   * holder's lease ran out is not live: it is about to be failed by the sweep.
+   * holder's lease ran out is not live: it is about to be failed by the sweep. `alongside` stores
+   * what belongs to a new job (its webhook) in the same transaction.
    */
-  async create(job: NewJob, idempotencyKey?: IdempotencyKey): Promise<CreateOutcome> {
+  async create(
+    job: NewJob,
+    idempotencyKey?: IdempotencyKey,
+    alongside?: (manager: EntityManager, job: ExportJob) => Promise<void>,
+  ): Promise<CreateOutcome> {
     return this.db.transaction(async (manager) => {
       // One create at a time per owner, so neither check below can race another request.
       await this.locks.lockInTransaction(manager, `export-create:${job.owner}`);
@@ -193,9 +198,10 @@ export class JobRepository {
         ),
       );
       if (!row.created) return { kind: 'conflict', job: toJob(row) };
-      const created = row;
+      const created = toJob(row);
       if (idempotencyKey) await this.idempotencyKeys.remember(manager, job.owner, idempotencyKey, created.id);
-      return { kind: 'created', job: toJob(created) };
+      await alongside?.(manager, created);
+      return { kind: 'created', job: created };
     });
   }
 

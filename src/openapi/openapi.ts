@@ -14,7 +14,19 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         '`Job-Status` header, 204 answers add a `Link` to the next useful URL, and unfinished jobs add ' +
         '`Retry-After`. Send `Prefer: return=representation` to get 200 with a body instead of 204.\n\n' +
         'Every error is an RFC 9457 `application/problem+json` document; every answer carries an ' +
-        '`X-Request-Id` to quote when reporting a problem.',
+        '`X-Request-Id` to quote when reporting a problem.\n\n' +
+        'Webhooks: an export (and a schedule, for each run) may name `webhook: {url, secret}`. When the ' +
+        'job ends (completed, failed or cancelled), the server POSTs an `application/json` document to the ' +
+        'URL: `{event, delivery_id, job_id, status, error, ended_at, schedule_id, changes, links}` (`event` ' +
+        "is `job.completed`, `job.failed` or `job.cancelled`; `changes` a scheduled run's change summary; " +
+        '`links` paths of this server: `job`, and for a completed job `results` and `download`). Headers: ' +
+        '`Webhook-Id` (the delivery id, the same on every attempt: drop repeats), `Webhook-Timestamp` ' +
+        '(Unix seconds when the attempt was sent) and `Webhook-Signature: sha256=<hex>`, the HMAC-SHA-256 of ' +
+        '`<Webhook-Timestamp>.<body>` keyed with the secret (UTF-8); compare it in constant time and refuse ' +
+        'old timestamps. A 2xx answer delivers it; any other status (redirects are not followed), or none ' +
+        'within WEBHOOK_TIMEOUT, is retried with exponential backoff for WEBHOOK_RETRY_FOR. Only hosts in ' +
+        "the server's WEBHOOK_ALLOWED_HOSTS are called. `GET /api/v1/exports/{id}/webhook-deliveries` shows " +
+        'every attempt.',
     )
     .setVersion('1.0.0')
     .setLicense('MIT', 'https://opensource.org/license/mit')

@@ -8,6 +8,7 @@ import { DatabaseLocks } from '../jobs/database-locks';
 import { IdempotencyKeyRepository } from '../jobs/idempotency-keys';
 import { JobRepository } from '../jobs/job-repository';
 import { AuditTrail } from '../audit/audit-trail';
+import { WebhooksService } from '../webhooks/webhooks.service';
 
 export interface CleanupReport {
   ran: boolean;
@@ -18,9 +19,10 @@ export interface CleanupReport {
 }
 
 /**
- * Every CLEANUP_INTERVAL: jobs finished longer than JOB_RETENTION ago lose their files and become
- * `expired` (the row stays), folders that belong to no job are removed, and old Idempotency-Keys
- * and audit events are forgotten. One server at a time does it when several share the database.
+ * Every CLEANUP_INTERVAL: jobs finished longer than JOB_RETENTION ago lose their files and webhook
+ * deliveries and become `expired` (the row stays), folders that belong to no job are removed, and
+ * old Idempotency-Keys and audit events are forgotten. One server at a time does it when several
+ * share the database.
  */
 @Injectable()
 export class RetentionService implements OnModuleInit {
@@ -34,6 +36,7 @@ export class RetentionService implements OnModuleInit {
     private readonly files: JobFiles,
     private readonly audit: AuditTrail,
     private readonly scheduler: SchedulerRegistry,
+    private readonly webhooks: WebhooksService,
   ) {}
 
   onModuleInit(): void {
@@ -45,8 +48,8 @@ export class RetentionService implements OnModuleInit {
   }
 
   /**
-   * Expires finished jobs now, as JOB_RETENTION does (also for schedules keeping fewer runs);
-   * answers how many of `ids` were finished and are expired now.
+   * Expires finished jobs now, as JOB_RETENTION does (also for schedules keeping fewer runs), and
+   * forgets their webhook deliveries; answers how many of `ids` were finished and are expired now.
    */
   async expire(ids: string[]): Promise<number> {
     let expired = 0;
@@ -57,6 +60,7 @@ export class RetentionService implements OnModuleInit {
         expired += 1;
         await this.audit.record({ action: 'job.purged', outcome: 'success', jobId: id });
       }
+      await this.webhooks.forgetJobs([id]);
       await this.files.removeAll(id);
     }
     return expired;

@@ -6,8 +6,9 @@ import { accessCondition, afterPositionCondition, JobAccess, JobListPosition } f
 import { rowsOf } from '../jobs/job-rows';
 import { ChangeSummary, RunOutcome, Schedule, ScheduleRun } from './schedule';
 
-const SCHEDULE_COLUMNS = `id, name, cron, time_zone, parameters, keep_runs, paused, owner, owner_kind, owner_id,
-  owner_name, organization_id, next_run_at, last_run_at, missed_runs, last_missed_at, created_at, updated_at`;
+const SCHEDULE_COLUMNS = `id, name, cron, time_zone, parameters, keep_runs, paused, webhook_url, webhook_secret, owner,
+  owner_kind, owner_id, owner_name, organization_id, next_run_at, last_run_at, missed_runs, last_missed_at, created_at,
+  updated_at`;
 
 interface ScheduleRow {
   id: string;
@@ -17,6 +18,8 @@ interface ScheduleRow {
   parameters: Schedule['parameters'];
   keep_runs: number;
   paused: boolean;
+  webhook_url: string | null;
+  webhook_secret: string | null;
   owner: string;
   owner_kind: OwnerKind;
   owner_id: string;
@@ -39,6 +42,10 @@ function toSchedule(row: ScheduleRow): Schedule {
     parameters: row.parameters,
     keepRuns: row.keep_runs,
     paused: row.paused,
+    webhook:
+      row.webhook_url === null || row.webhook_secret === null
+        ? null
+        : { url: row.webhook_url, sealedSecret: row.webhook_secret },
     owner: row.owner,
     ownerKind: row.owner_kind,
     ownerId: row.owner_id,
@@ -89,6 +96,7 @@ export type NewSchedule = Pick<
   | 'timeZone'
   | 'parameters'
   | 'keepRuns'
+  | 'webhook'
   | 'owner'
   | 'ownerKind'
   | 'ownerId'
@@ -99,17 +107,27 @@ export type NewSchedule = Pick<
 
 /** What a change sets; `nextRunAt` is recomputed by the caller whenever the timing or pausing changes. */
 export type ScheduleChanges = Partial<
-  Pick<Schedule, 'name' | 'cron' | 'timeZone' | 'parameters' | 'keepRuns' | 'paused' | 'nextRunAt'>
+  Pick<
+    Schedule,
+    'name' | 'cron' | 'timeZone' | 'parameters' | 'keepRuns' | 'paused' | 'webhook' | 'nextRunAt'
+  >
 >;
 
-const CHANGE_COLUMNS: Record<keyof ScheduleChanges, string> = {
-  name: 'name',
-  cron: 'cron',
-  timeZone: 'time_zone',
-  parameters: 'parameters',
-  keepRuns: 'keep_runs',
-  paused: 'paused',
-  nextRunAt: 'next_run_at',
+/** The columns a change sets, each with its value as a query parameter. */
+const CHANGE_COLUMNS: {
+  [Field in keyof ScheduleChanges]-?: (value: ScheduleChanges[Field]) => [string, unknown][];
+} = {
+  name: (name) => [['name', name]],
+  cron: (cron) => [['cron', cron]],
+  timeZone: (timeZone) => [['time_zone', timeZone]],
+  parameters: (parameters) => [['parameters', JSON.stringify(parameters)]],
+  keepRuns: (keepRuns) => [['keep_runs', keepRuns]],
+  paused: (paused) => [['paused', paused]],
+  webhook: (webhook) => [
+    ['webhook_url', webhook?.url ?? null],
+    ['webhook_secret', webhook?.sealedSecret ?? null],
+  ],
+  nextRunAt: (nextRunAt) => [['next_run_at', nextRunAt]],
 };
 
 export interface Page<T> {
@@ -152,8 +170,8 @@ export class ScheduleRepository {
     const [row] = rowsOf<ScheduleRow>(
       await this.db.query(
         `INSERT INTO export_schedules (id, name, cron, time_zone, parameters, keep_runs, owner, owner_kind,
-           owner_id, owner_name, organization_id, next_run_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11, $12, now(), now())
+           owner_id, owner_name, organization_id, next_run_at, webhook_url, webhook_secret, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11, $12, $13, $14, now(), now())
          RETURNING ${SCHEDULE_COLUMNS}`,
         [
           randomUUID(),
@@ -168,6 +186,8 @@ export class ScheduleRepository {
           schedule.ownerName,
           schedule.organizationId,
           schedule.nextRunAt,
+          schedule.webhook?.url ?? null,
+          schedule.webhook?.sealedSecret ?? null,
         ],
       ),
     );
@@ -201,10 +221,12 @@ export class ScheduleRepository {
   /** Applies `changes`; null when the schedule no longer exists. */
   async update(id: string, changes: ScheduleChanges): Promise<Schedule | null> {
     const parameters: unknown[] = [id];
-    const assignments = Object.entries(changes).map(([field, value]) => {
-      parameters.push(field === 'parameters' ? JSON.stringify(value) : value);
-      const column = CHANGE_COLUMNS[field as keyof ScheduleChanges];
-      return `${column} = $${parameters.length}${field === 'parameters' ? '::jsonb' : ''}`;
+    const columns = (Object.keys(changes) as (keyof ScheduleChanges)[]).flatMap((field) =>
+      (CHANGE_COLUMNS[field] as (value: unknown) => [string, unknown][])(changes[field]),
+    );
+    const assignments = columns.map(([column, value]) => {
+      parameters.push(value);
+      return `${column} = $${parameters.length}${column === 'parameters' ? '::jsonb' : ''}`;
     });
     const [row] = rowsOf<ScheduleRow>(
       await this.db.query(

@@ -6,6 +6,7 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { Caller } from '../auth/caller';
+import { PassLoop } from '../common/pass-loop';
 import { DomainError } from '../common/domain-error';
 import { RequestValidationError } from '../common/validation/request-validation.error';
 import { AppConfig } from '../config/app-config';
@@ -13,8 +14,9 @@ import { APP_CONFIG } from '../config/config.module';
 import { environmentCredentials } from '../credentials/held-credentials';
 import { ExportsService } from '../exports/exports.service';
 import { RetentionService } from '../retention/retention.service';
+import { WebhooksService } from '../webhooks/webhooks.service';
 import { RunChanges } from './run-changes';
-import { Schedule, ScheduleRun } from './schedule';
+import { ChangeSummary, Schedule, ScheduleRun } from './schedule';
 import { DueClaim, DueDecision, ScheduleRepository } from './schedule-repository';
 import { planDueRuns, ScheduleTiming } from './schedule-timing';
 
@@ -30,68 +32,44 @@ const RECHECK_MS = 100;
 @Injectable()
 export class ScheduleRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Schedules');
-  private timer?: NodeJS.Timeout;
-  private passing?: Promise<void>;
-  private passAgain = false;
-  private stopped = false;
+  private readonly loop = new PassLoop(() => this.runPass());
 
   constructor(
     private readonly store: ScheduleRepository,
     private readonly exports: ExportsService,
     private readonly retention: RetentionService,
     private readonly changes: RunChanges,
+    private readonly webhooks: WebhooksService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.wakeIn(0);
+    this.loop.wakeIn(0);
   }
 
   /** No new runs once the server drains; a pass under way finishes first. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.passing;
+    await this.loop.stop();
   }
 
   /** A schedule was created or changed here: look again at once rather than at the next poll. */
   scheduleChanged(): void {
-    this.wakeIn(0);
+    this.loop.wakeIn(0);
   }
 
-  private wakeIn(ms: number): void {
-    if (this.stopped) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.pass(), ms);
-    this.timer.unref();
-  }
-
-  private async pass(): Promise<void> {
-    if (this.passing) {
-      this.passAgain = true;
-      return;
-    }
-    this.passing = this.runPass();
-    await this.passing;
-    this.passing = undefined;
-    if (this.passAgain) {
-      this.passAgain = false;
-      this.wakeIn(0);
-    }
-  }
-
-  private async runPass(): Promise<void> {
+  /** One pass; answers when the next is due. */
+  private async runPass(): Promise<number> {
     const poll = this.config.signalFallbackPollMs;
     try {
-      while (!this.stopped && (await this.startNextDueRun()));
-      while (!this.stopped && (await this.settleNextEndedRun()));
+      while (!this.loop.isStopped && (await this.startNextDueRun()));
+      while (!this.loop.isStopped && (await this.settleNextEndedRun()));
       // Still due after the claims: another server is deciding it; look again shortly, not at once.
       const untilDue = Math.max((await this.store.msUntilNextDue()) ?? poll, RECHECK_MS);
-      this.wakeIn(Math.min(untilDue, poll));
+      return Math.min(untilDue, poll);
     } catch (error) {
       // The database may be down: try again at the next poll.
       this.logger.warn(`Scheduled runs could not be looked at: ${String(error)}`);
-      this.wakeIn(poll);
+      return poll;
     }
   }
 
@@ -136,6 +114,7 @@ export class ScheduleRunner implements OnApplicationBootstrap, BeforeApplication
       // The key makes the run's job unique even if the same due time were ever claimed twice.
       const { job } = await this.exports.create(schedule.parameters, caller, {
         idempotencyKey: `schedule:${schedule.id}:${run.dueAt.toISOString()}`,
+        ...(schedule.webhook ? { webhook: { ...schedule.webhook, scheduleId: schedule.id } } : {}),
       });
       await this.store.recordStarted(run.id, job.id);
       this.logger.log(
@@ -153,12 +132,16 @@ export class ScheduleRunner implements OnApplicationBootstrap, BeforeApplication
 
   /** Settles one started run whose job ended; false when there is none. */
   private async settleNextEndedRun(): Promise<boolean> {
+    let summary: ChangeSummary | null = null;
     const ended = await this.store.settleEndedRun(async ({ run, schedule, previousCompletedJobId }) => {
       const caller = this.callerOf(schedule);
       if (previousCompletedJobId === null || caller === null) return null;
-      return this.changes.summary(caller, previousCompletedJobId, run.jobId!);
+      summary = await this.changes.summary(caller, previousCompletedJobId, run.jobId!);
+      return summary;
     });
     if (!ended) return false;
+    // Once the run is settled: its job's webhook announces the end with what the run changed.
+    await this.webhooks.recordRunChanges(ended.run.jobId!, summary);
     await this.expireBeyondKept(ended.schedule.id);
     return true;
   }

@@ -1,6 +1,7 @@
 import { ChangeCounts } from '../changes/resource-diff';
 import { ExportParameters } from '../export-parameters/export-parameters';
 import { JobStatus, OwnerKind } from '../jobs/export-job';
+import { SealedWebhook } from '../webhooks/webhook-delivery';
 
 /** A scheduled export as the rest of the code sees it. */
 export interface Schedule {
@@ -12,6 +13,8 @@ export interface Schedule {
   /** Finished runs kept; older ones expire like jobs past JOB_RETENTION. */
   keepRuns: number;
   paused: boolean;
+  /** Given to each run's job, to announce its end with the schedule's id and the run's changes. */
+  webhook: SealedWebhook | null;
   /** Owned like a job: by its creator's principal, in its organization. */
   owner: string;
   ownerKind: OwnerKind;

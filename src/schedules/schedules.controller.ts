@@ -59,12 +59,14 @@ const EVERY_ROUTE_PROBLEMS: ProblemKind[] = [
 
 const SCHEDULE_ROUTE_PROBLEMS: ProblemKind[] = [...EVERY_ROUTE_PROBLEMS, 'schedule-not-found'];
 
-/** What a request body can be refused for before validation, and by it. */
+/** What a request body can be refused for before validation, and by it (a webhook the server may not call too). */
 const BODY_PROBLEMS: ProblemKind[] = [
   'invalid-request',
   'malformed-body',
   'body-too-large',
   'unsupported-media-type',
+  'webhook-host-not-allowed',
+  'webhooks-disabled',
 ];
 
 /** The list answer's paging, with the next page also as a `Link` header. */

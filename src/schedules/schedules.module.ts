@@ -3,6 +3,7 @@ import { AuthModule } from '../auth/auth.module';
 import { ChangesModule } from '../changes/changes.module';
 import { ExportsModule } from '../exports/exports.module';
 import { RetentionModule } from '../retention/retention.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { RunChanges } from './run-changes';
 import { ScheduleRepository } from './schedule-repository';
 import { ScheduleRunner } from './schedule-runner';
@@ -11,7 +12,7 @@ import { SchedulesService } from './schedules.service';
 
 /** Scheduled exports: the schedules API, and the runner that turns due runs into export jobs. */
 @Module({
-  imports: [AuthModule, ExportsModule, ChangesModule, RetentionModule],
+  imports: [AuthModule, ExportsModule, ChangesModule, RetentionModule, WebhooksModule],
   controllers: [SchedulesController],
   providers: [SchedulesService, ScheduleRepository, ScheduleRunner, RunChanges],
 })

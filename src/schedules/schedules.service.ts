@@ -10,6 +10,7 @@ import { decodeListCursor, encodeListCursor } from '../exports/list-cursor';
 import { toExportParameters } from '../exports/request-parameters';
 import { toJobId } from '../jobs/export-job';
 import { canAccess, JobListPosition } from '../jobs/job-repository';
+import { WebhooksService } from '../webhooks/webhooks.service';
 import { CreateScheduleDto } from './dto/create-schedule.dto';
 import { UpdateScheduleDto } from './dto/update-schedule.dto';
 import { Schedule, ScheduleRun } from './schedule';
@@ -43,12 +44,14 @@ export class SchedulesService {
   constructor(
     private readonly store: ScheduleRepository,
     private readonly runner: ScheduleRunner,
+    private readonly webhooks: WebhooksService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async create(body: CreateScheduleDto, caller: Caller): Promise<Schedule> {
     this.refuseWithoutServerCredentials();
     const timing = this.checkedTiming(body.cron, body.time_zone);
+    const webhook = body.webhook ? await this.webhooks.accept(body.webhook) : null;
     const { principal } = caller;
     const schedule = await this.store.create({
       name: body.name,
@@ -56,6 +59,7 @@ export class SchedulesService {
       timeZone: body.time_zone,
       parameters: toExportParameters(body.export),
       keepRuns: body.keep_runs,
+      webhook,
       owner: principal.key,
       ownerKind: principal.kind,
       ownerId: principal.id,
@@ -99,6 +103,8 @@ export class SchedulesService {
     if (body.cron !== undefined) changes.cron = body.cron;
     if (body.time_zone !== undefined) changes.timeZone = body.time_zone;
     if (body.paused !== undefined) changes.paused = body.paused;
+    if (body.webhook !== undefined)
+      changes.webhook = body.webhook && (await this.webhooks.accept(body.webhook));
     const paused = changes.paused ?? schedule.paused;
     const retimed = changes.cron !== undefined || changes.timeZone !== undefined;
     if (retimed || changes.paused !== undefined) {
@@ -115,10 +121,14 @@ export class SchedulesService {
     return updated;
   }
 
-  /** Deletes the schedule and its run records; the jobs it started stay, as ordinary jobs. */
+  /**
+   * Deletes the schedule and its run records; the jobs it started stay, as ordinary jobs (their
+   * webhooks announce their ends, without a change summary).
+   */
   async delete(id: string, caller: Caller): Promise<void> {
     const schedule = await this.get(id, caller);
     await this.store.delete(schedule.id);
+    await this.webhooks.scheduleDeleted(schedule.id);
   }
 
   async runs(

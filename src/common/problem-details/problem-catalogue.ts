@@ -72,6 +72,15 @@ export const PROBLEM_KINDS: Record<ProblemKind, ProblemKindInfo> = {
     exampleDetail: 'cursor must be the next_cursor of a previous page of this list.',
     exampleInstance: '/api/v1/exports?cursor=abc',
   },
+  'webhook-host-not-allowed': {
+    status: 400,
+    ownType: true,
+    exampleDetail:
+      "The webhook's host hooks.example.net is not one this server may call (WEBHOOK_ALLOWED_HOSTS); use an " +
+      "allowed host, or ask the server's operator to allow this one.",
+    exampleExtensions: { host: 'hooks.example.net' },
+    exampleInstance: '/api/v1/exports',
+  },
   unauthenticated: {
     status: 401,
     ownType: true,
@@ -159,6 +168,14 @@ export const PROBLEM_KINDS: Record<ProblemKind, ProblemKindInfo> = {
     ownType: true,
     exampleDetail:
       'This Idempotency-Key was already used with different parameters; use a new key for a new export.',
+    exampleInstance: '/api/v1/exports',
+  },
+  'webhooks-disabled': {
+    status: 422,
+    ownType: true,
+    exampleDetail:
+      'This server sends no webhooks: its operator has allowed no host (WEBHOOK_ALLOWED_HOSTS is empty). ' +
+      'Leave out webhook, or ask for its host to be allowed.',
     exampleInstance: '/api/v1/exports',
   },
   'exports-incomparable': {

@@ -1,10 +1,12 @@
 import { CreateExportDto } from '../../exports/dto/create-export.dto';
+import { WebhookDto } from '../../webhooks/dto/webhook.dto';
 import {
   CronField,
   DEFAULT_KEEP_RUNS,
   ExportField,
   KeepRunsField,
   NameField,
+  ScheduleWebhookField,
   TimeZoneField,
 } from './schedule-fields.dto';
 
@@ -14,4 +16,5 @@ export class CreateScheduleDto {
   @TimeZoneField(true) time_zone: string;
   @KeepRunsField(false) keep_runs: number = DEFAULT_KEEP_RUNS;
   @ExportField(true) export: CreateExportDto;
+  @ScheduleWebhookField(false) webhook?: WebhookDto;
 }

@@ -14,6 +14,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { CreateExportDto, CREATE_EXPORT_EXAMPLES } from '../../exports/dto/create-export.dto';
+import { WebhookField } from '../../webhooks/dto/webhook.dto';
 
 /** Most finished runs a schedule may keep. */
 export const MAX_KEEP_RUNS = 1000;
@@ -97,6 +98,14 @@ export const PausedField = () =>
     { description: 'true pauses the schedule (no runs, none counted as missed); false resumes it' },
     IsBoolean({ message: 'paused must be a JSON boolean (true or false)' }),
   );
+
+export const ScheduleWebhookField = (removable: boolean) =>
+  WebhookField({
+    removable,
+    description:
+      "Given to each run's job: when the job ends, the server POSTs a signed JSON document to this URL, with " +
+      "the schedule's id and, once recorded, the run's change summary.",
+  });
 
 export const CREATE_SCHEDULE_EXAMPLES = {
   'nightly-backup': {
