@@ -22,8 +22,8 @@ export class CreateWebhookDeliveries1796150000000 implements MigrationInterface 
          -- A scheduled run's delivery waits for the run's change summary.
          awaits_changes boolean NOT NULL DEFAULT false,
          changes jsonb,
-         -- What the first attempt sent; every later attempt sends the same.
-         payload jsonb,
+         -- The document the first attempt sent, as sent: every later attempt sends the same bytes.
+         body text,
          attempts integer NOT NULL DEFAULT 0,
          first_attempt_at timestamptz,
          -- NULL until the first attempt failed: the first is due when the job ends.

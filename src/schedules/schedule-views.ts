@@ -3,7 +3,7 @@ import { PageView } from '../common/http/paging';
 import { ExportParameters } from '../export-parameters/export-parameters';
 import { JobOwnerView } from '../exports/job-views';
 import { JOB_STATUSES, JobStatus } from '../jobs/export-job';
-import { WebhookView, webhookView } from '../webhooks/webhook-views';
+import { ApiWebhookViewOrNull, WebhookView, webhookView } from '../webhooks/webhook-views';
 import { ChangeSummary, RUN_OUTCOMES, RunOutcome, Schedule, ScheduleRun } from './schedule';
 
 /** The response shapes of the schedules API, snake_case like the exports API. */
@@ -36,11 +36,7 @@ export class ScheduleView {
   export: ExportParameters;
   @ApiProperty({ description: 'Finished runs kept with their files' }) keep_runs: number;
   @ApiProperty() paused: boolean;
-  @ApiProperty({
-    type: WebhookView,
-    nullable: true,
-    description: "The webhook each run's job announces its end to; null without one",
-  })
+  @ApiWebhookViewOrNull("The webhook each run's job announces its end to; null without one")
   webhook: WebhookView | null;
   @ApiProperty({ type: JobOwnerView, description: "Who owns the schedule and its runs' jobs" })
   owner: JobOwnerView;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { rowsOf } from '../jobs/job-rows';
-import { ClaimedDelivery, EndedJobStatus, RunChangeSummary, WebhookPayload } from './webhook-delivery';
+import { ClaimedDelivery, EndedJobStatus, RunChangeSummary } from './webhook-delivery';
 import { RecordedAttempt, WebhookDeliveryQueue } from './webhook-delivery-queue';
 
 const MS = "interval '1 millisecond'";
@@ -22,7 +22,7 @@ interface ClaimedRow {
   url: string;
   secret: string;
   changes: RunChangeSummary | null;
-  payload: WebhookPayload | null;
+  body: string | null;
   attempts: number;
   elapsed_ms: number;
   job_status: EndedJobStatus;
@@ -62,7 +62,7 @@ export class PostgresWebhookDeliveryQueue extends WebhookDeliveryQueue {
          started AS (
            INSERT INTO webhook_delivery_attempts (delivery_id, attempt, server_id, started_at)
            SELECT id, attempts, $1, now() FROM claimed)
-         SELECT c.id, c.job_id, c.schedule_id, c.url, c.secret, c.changes, c.payload, c.attempts,
+         SELECT c.id, c.job_id, c.schedule_id, c.url, c.secret, c.changes, c.body, c.attempts,
                 (EXTRACT(EPOCH FROM now() - c.first_attempt_at) * 1000)::float8 AS elapsed_ms,
                 j.status AS job_status, j.error AS job_error, COALESCE(j.cancelled_at, j.completed_at) AS ended_at
            FROM claimed c JOIN export_jobs j ON j.id = c.job_id`,
@@ -77,7 +77,7 @@ export class PostgresWebhookDeliveryQueue extends WebhookDeliveryQueue {
       url: row.url,
       sealedSecret: row.secret,
       changes: row.changes,
-      payload: row.payload,
+      body: row.body,
       attempt: row.attempts,
       elapsedMs: row.elapsed_ms,
       job: { status: row.job_status, error: row.job_error, endedAt: row.ended_at },
@@ -91,7 +91,7 @@ export class PostgresWebhookDeliveryQueue extends WebhookDeliveryQueue {
       `WITH finished AS (
          UPDATE webhook_delivery_attempts SET finished_at = now(), status_code = $4, error = $5
           WHERE delivery_id = $1 AND attempt = $2 AND server_id = $3)
-       UPDATE webhook_deliveries SET state = $6, payload = COALESCE(payload, $7::jsonb),
+       UPDATE webhook_deliveries SET state = $6, body = COALESCE(body, $7),
            next_attempt_at = CASE WHEN $6 = 'pending' THEN now() + $8 * ${MS} END,
            delivered_at = CASE WHEN $6 = 'delivered' THEN now() END,
            lease_expires_at = NULL, updated_at = now()
@@ -103,7 +103,7 @@ export class PostgresWebhookDeliveryQueue extends WebhookDeliveryQueue {
         result.statusCode,
         result.delivered ? null : result.error,
         state,
-        JSON.stringify(attempt.payload),
+        attempt.body,
         attempt.retryInMs,
       ],
     );

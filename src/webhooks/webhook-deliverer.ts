@@ -11,7 +11,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { JobSignals } from '../jobs/job-signals';
 import { AllowedHosts } from './allowed-hosts';
 import { RetryPolicy } from './retry-policy';
-import { AttemptResult, ClaimedDelivery, WebhookPayload } from './webhook-delivery';
+import { AttemptResult, ClaimedDelivery } from './webhook-delivery';
 import { WebhookDeliveryQueue } from './webhook-delivery-queue';
 import { webhookPayload } from './webhook-payload';
 import { UnreadableWebhookSecret, WebhookSecretBox } from './webhook-secret-box';
@@ -97,8 +97,8 @@ export class WebhookDeliverer implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
-    const payload = delivery.payload ?? webhookPayload(delivery);
-    const result = await this.send(delivery, payload);
+    const body = delivery.body ?? JSON.stringify(webhookPayload(delivery));
+    const result = await this.send(delivery, body);
     const retryInMs =
       result.delivered || result.final ? null : this.retries.retryIn(delivery.attempt, delivery.elapsedMs);
     // The host only: a URL's query may carry the receiver's own token.
@@ -110,14 +110,14 @@ export class WebhookDeliverer implements OnApplicationBootstrap, BeforeApplicati
       this.logger.warn(`Webhook ${where}: attempt ${delivery.attempt} failed (${result.error}); ${next}`);
     }
     try {
-      await this.queue.recordAttempt(delivery, this.config.serverId, { payload, result, retryInMs });
+      await this.queue.recordAttempt(delivery, this.config.serverId, { body, result, retryInMs });
     } catch (error) {
       // Its lease runs out, and any server makes the attempt again.
       this.logger.warn(`Webhook ${where}: the attempt could not be recorded: ${String(error)}`);
     }
   }
 
-  private async send(delivery: ClaimedDelivery, payload: WebhookPayload): Promise<AttemptResult> {
+  private async send(delivery: ClaimedDelivery, body: string): Promise<AttemptResult> {
     const url = new URL(delivery.url);
     // Checked again at delivery: the allow-list may have changed since the webhook was accepted.
     if (!this.hosts.allows(url)) {
@@ -138,7 +138,7 @@ export class WebhookDeliverer implements OnApplicationBootstrap, BeforeApplicati
     return this.sender.send({
       url,
       deliveryId: delivery.id,
-      body: JSON.stringify(payload),
+      body,
       secret,
       timeoutMs: this.config.webhooks.timeoutMs,
       stop: this.stopping.signal,

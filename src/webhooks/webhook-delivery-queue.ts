@@ -1,8 +1,8 @@
-import { AttemptResult, ClaimedDelivery, WebhookPayload } from './webhook-delivery';
+import { AttemptResult, ClaimedDelivery } from './webhook-delivery';
 
 /** How an attempt is recorded: what was sent, what came of it, and when to try again (null: never). */
 export interface RecordedAttempt {
-  payload: WebhookPayload;
+  body: string;
   result: AttemptResult;
   retryInMs: number | null;
 }

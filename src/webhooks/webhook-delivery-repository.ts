@@ -8,7 +8,7 @@ import {
   DeliveryRecord,
   DeliveryState,
   RunChangeSummary,
-  WebhookPayload,
+  WebhookEvent,
   WebhookTarget,
 } from './webhook-delivery';
 
@@ -16,7 +16,7 @@ interface DeliveryRow {
   id: string;
   url: string;
   state: DeliveryState;
-  payload: WebhookPayload | null;
+  event: WebhookEvent;
   next_attempt_at: Date | null;
   delivered_at: Date | null;
   job_status: JobStatus;
@@ -76,7 +76,9 @@ export class WebhookDeliveryRepository {
   async ofJob(jobId: string): Promise<{ url: string | null; deliveries: DeliveryRecord[] }> {
     const [row] = rowsOf<DeliveryRow>(
       await this.db.query(
-        `SELECT d.id, d.url, d.state, d.payload, d.next_attempt_at, d.delivered_at, j.status AS job_status
+        // Before the first attempt the event is the job's end, as the document will say.
+        `SELECT d.id, d.url, d.state, COALESCE(d.body::jsonb ->> 'event', 'job.' || j.status) AS event,
+                d.next_attempt_at, d.delivered_at, j.status AS job_status
            FROM webhook_deliveries d JOIN export_jobs j ON j.id = d.job_id
           WHERE d.job_id = $1`,
         [jobId],
@@ -93,8 +95,7 @@ export class WebhookDeliveryRepository {
     );
     const delivery: DeliveryRecord = {
       id: row.id,
-      // Before the first attempt the event is the job's end, as the payload will say.
-      event: row.payload?.event ?? (`job.${row.job_status}` as DeliveryRecord['event']),
+      event: row.event,
       state: row.state,
       nextAttemptAt: row.next_attempt_at,
       deliveredAt: row.delivered_at,

@@ -39,8 +39,8 @@ export interface ClaimedDelivery {
   url: string;
   sealedSecret: string;
   changes: RunChangeSummary | null;
-  /** What the first attempt sent; null before it, and then built from the job. */
-  payload: WebhookPayload | null;
+  /** The document the first attempt sent, as sent; null before it (it is then built from the job). */
+  body: string | null;
   /** This attempt's number, 1 for the first. */
   attempt: number;
   /** Since the first attempt started (0 for it), by the database's clock. */

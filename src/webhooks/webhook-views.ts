@@ -3,12 +3,30 @@ import { DELIVERY_STATES, DeliveryRecord, DeliveryState, WebhookEvent } from './
 
 const iso = (date: Date | null): string | null => date?.toISOString() ?? null;
 
+const SECRET_SET = 'Always true: a secret signs every delivery; it is never shown';
+
 /** A webhook as answers show it: never its secret. */
 export class WebhookView {
   @ApiProperty({ format: 'uri' }) url: string;
-  @ApiProperty({ description: 'Always true: a secret signs every delivery; it is never shown' })
-  secret_set: boolean;
+  @ApiProperty({ description: SECRET_SET }) secret_set: boolean;
 }
+
+/**
+ * A WebhookView or null, declared inline: OpenAPI 3.0 cannot make a referenced schema nullable
+ * (`nullable` next to `allOf` still refuses null).
+ */
+export const ApiWebhookViewOrNull = (description: string) =>
+  ApiProperty({
+    type: 'object',
+    nullable: true,
+    selfRequired: true,
+    description,
+    required: ['url', 'secret_set'],
+    properties: {
+      url: { type: 'string', format: 'uri' },
+      secret_set: { type: 'boolean', description: SECRET_SET },
+    },
+  });
 
 export function webhookView(url: string): WebhookView {
   return { url, secret_set: true };
@@ -65,8 +83,7 @@ export class WebhookDeliveryView {
 
 export class WebhookDeliveriesView {
   @ApiProperty({ format: 'uuid' }) job_id: string;
-  @ApiProperty({ type: WebhookView, nullable: true, description: "The job's webhook; null without one" })
-  webhook: WebhookView | null;
+  @ApiWebhookViewOrNull("The job's webhook; null without one") webhook: WebhookView | null;
   @ApiProperty({
     type: [WebhookDeliveryView],
     description: "The delivery announcing the job's end, once it ended; empty before, and without a webhook",

@@ -32,6 +32,7 @@ describe('OpenAPI', () => {
       '/api/v1/exports/{id}/events',
       '/api/v1/exports/{id}/logs',
       '/api/v1/exports/{id}/results',
+      '/api/v1/exports/{id}/webhook-deliveries',
       '/api/v1/schedules',
       '/api/v1/schedules/{id}',
       '/api/v1/schedules/{id}/runs',
@@ -42,6 +43,10 @@ describe('OpenAPI', () => {
     ]);
     expect(doc.components.schemas.CreateExportDto.properties).toHaveProperty('include_filter_resources');
     expect(Object.keys(doc.components.schemas.CreateExportDto.properties)).toHaveLength(20);
+    // POST /api/v1/exports takes the 20 attributes and a webhook, whose secret is write-only.
+    expect(Object.keys(doc.components.schemas.CreateExportBodyDto.properties)).toHaveLength(21);
+    expect(doc.components.schemas.WebhookDto.properties.secret).toMatchObject({ writeOnly: true });
+    expect(doc.info.description).toMatch(/Webhook-Signature: sha256=<hex>/);
     expect(doc.paths['/api/v1/exports/{id}'].get.responses['404'].content).toHaveProperty(
       'application/problem+json',
     );
@@ -65,6 +70,7 @@ describe('OpenAPI', () => {
       'GET /api/v1/exports/{id}/logs': 'getExportLogs',
       'GET /api/v1/exports/{id}/events': 'getExportEvents',
       'GET /api/v1/exports/{id}/changes': 'getExportChanges',
+      'GET /api/v1/exports/{id}/webhook-deliveries': 'getExportWebhookDeliveries',
       'POST /api/v1/schedules': 'createSchedule',
       'GET /api/v1/schedules': 'listSchedules',
       'GET /api/v1/schedules/{id}': 'getSchedule',

@@ -304,6 +304,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/exports/{id}/webhook-deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A job's webhook and the delivery of its end
+         * @description The job's webhook (its URL; never its secret) and, once the job ended, the delivery announcing it: its state and every attempt with its time and outcome (HTTP status or error). Visible to whoever may see the job; removed with its files when the job expires.
+         */
+        get: operations["getExportWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -445,8 +465,26 @@ export interface components {
             bytes?: number;
             /** @description export-too-large only: the most a change report reads */
             limit?: number;
+            /**
+             * @description webhook-host-not-allowed only: the host (and port) of the webhook URL, which the server may not call
+             * @example hooks.example.net
+             */
+            host?: string;
         };
-        CreateExportDto: {
+        WebhookDto: {
+            /**
+             * Format: uri
+             * @description An http or https URL without credentials. Its host must be one the server allows (WEBHOOK_ALLOWED_HOSTS); redirects are not followed.
+             * @example https://hooks.example.com/genesys-exports
+             */
+            url: string;
+            /**
+             * @description Signs every delivery: `Webhook-Signature: sha256=<hex>` is HMAC-SHA-256 of `<Webhook-Timestamp>.<body>` with this secret (UTF-8) as the key. It is never shown again.
+             * @example a-long-random-secret-only-you-know
+             */
+            secret: string;
+        };
+        CreateExportBodyDto: {
             /**
              * @description Folder for the exported files, inside the export job's own folder. It must be a relative path of 1 to 8 folder names made of A-Z, a-z, 0-9, ".", "_" and "-", separated by "/". A leading "./" and duplicate or trailing slashes are accepted; ".", "..", absolute paths, "~", "\" and "%" are not. It must be at least one level below the job folder (compress writes the zip into its parent) and must not start with "export.zip". Provider default: ./genesyscloud.
              * @example genesyscloud/queues
@@ -566,6 +604,14 @@ export interface components {
              * @example true
              */
             export_omit_unresolved_refs?: boolean | null;
+            /** @description When the job ends (completed, failed or cancelled), the server POSTs a signed JSON document to this URL. Failed deliveries are retried with backoff for WEBHOOK_RETRY_FOR. */
+            webhook?: components["schemas"]["WebhookDto"];
+        };
+        WebhookView: {
+            /** Format: uri */
+            url: string;
+            /** @description Always true: a secret signs every delivery; it is never shown */
+            secret_set: boolean;
         };
         JobAcceptedView: {
             /** Format: uuid */
@@ -574,6 +620,8 @@ export interface components {
             status: "pending";
             /** Format: date-time */
             created_at: string;
+            /** @description The webhook announcing the job's end, when the request named one; its deliveries are at /webhook-deliveries */
+            webhook?: components["schemas"]["WebhookView"];
         };
         JobListView: {
             limit: number;
@@ -712,6 +760,127 @@ export interface components {
             /** @description The same resource under a new label */
             renamed: number;
         };
+        CreateExportDto: {
+            /**
+             * @description Folder for the exported files, inside the export job's own folder. It must be a relative path of 1 to 8 folder names made of A-Z, a-z, 0-9, ".", "_" and "-", separated by "/". A leading "./" and duplicate or trailing slashes are accepted; ".", "..", absolute paths, "~", "\" and "%" are not. It must be at least one level below the job folder (compress writes the zip into its parent) and must not start with "export.zip". Provider default: ./genesyscloud.
+             * @example genesyscloud/queues
+             */
+            directory?: string | null;
+            /**
+             * @deprecated
+             * @description Deprecated by the provider: use include_filter_resources. Resource types to export, each <type> or <type>::<exact label>. With no filter attribute at all, every exportable type is exported. Conflicts with include_filter_resources, include_filter_resources_by_id and exclude_filter_resources; only an omitted or null attribute counts as unset. Provider default: unset.
+             * @example [
+             *       "genesyscloud_routing_queue",
+             *       "genesyscloud_user::Jane Doe"
+             *     ]
+             */
+            resource_types?: string[] | null;
+            /**
+             * @description Export only these resource types, each <type> (every resource of the type) or <type>::<RE2 regex> (the resources whose label matches; unanchored, Go syntax; several regexes of one type are OR-ed; <type>:: keeps all). The type must be exactly one of the exportable types. With no filter attribute at all, every exportable type is exported. Conflicts with resource_types, include_filter_resources_by_id and exclude_filter_resources; only an omitted or null attribute counts as unset. Provider default: unset.
+             * @example [
+             *       "genesyscloud_routing_queue::^Sales",
+             *       "genesyscloud_flow"
+             *     ]
+             */
+            include_filter_resources?: string[] | null;
+            /**
+             * @description Export only these resources, each <type>::<resource id> (exact id, no whitespace). Conflicts with resource_types, include_filter_resources and exclude_filter_resources; only an omitted or null attribute counts as unset. Provider default: unset.
+             * @example [
+             *       "genesyscloud_routing_queue::3a9f3b3c-6f0e-4c52-9a0e-0c2b8f4f1d2e"
+             *     ]
+             */
+            include_filter_resources_by_id?: string[] | null;
+            /**
+             * @description Export every type except: <type> (the whole type) or <type>::<RE2 regex> (the resources whose label matches; <type>:: drops them all but still lists the type). Dependency resolution does not apply with this filter. Conflicts with resource_types, include_filter_resources and include_filter_resources_by_id; only an omitted or null attribute counts as unset. Provider default: unset.
+             * @example [
+             *       "genesyscloud_user",
+             *       "genesyscloud_routing_queue::^Test"
+             *     ]
+             */
+            exclude_filter_resources?: string[] | null;
+            /**
+             * @description Export these as data sources instead of managed resources: <type> (every resource of the type) or <type>::<RE2 regex> matched against labels. Provider default: unset.
+             * @example [
+             *       "genesyscloud_auth_division::^Home$"
+             *     ]
+             */
+            replace_with_datasource?: string[] | null;
+            /**
+             * @description Also write terraform.tfstate for the exported resources (the export fails if it exports nothing). Provider default: false.
+             * @example true
+             */
+            include_state_file?: boolean | null;
+            /**
+             * @deprecated
+             * @description Deprecated by the provider: use export_format. true writes HCL. Conflicts with export_format; only an omitted or null attribute counts as unset. Provider default: false.
+             * @example true
+             */
+            export_as_hcl?: boolean | null;
+            /**
+             * @description Output format; json_hcl and hcl_json write both. One of hcl, json, json_hcl or hcl_json (case-insensitive). Conflicts with export_as_hcl; only an omitted or null attribute counts as unset. Provider default: json.
+             * @example hcl
+             * @enum {string|null}
+             */
+            export_format?: "hcl" | "json" | "json_hcl" | "hcl_json" | null;
+            /**
+             * @description Write one file per resource type, plus provider and variables files, instead of a single file. Provider default: false.
+             * @example true
+             */
+            split_files_by_resource?: boolean | null;
+            /**
+             * @description Record permission and product errors in export_errors.json and go on, instead of failing the export. Provider default: false.
+             * @example true
+             */
+            log_permission_errors?: boolean | null;
+            /**
+             * @description Attributes to leave out, each <type>.<attribute>[.<nested attribute>...], e.g. genesyscloud_user.skills. The type part may be an RE2 regex without "." that matches at least one exportable type; unless dependency resolution applies, it must match a type the export runs. Provider default: unset.
+             * @example [
+             *       "genesyscloud_user.skills",
+             *       "genesyscloud_routing_queue.members"
+             *     ]
+             */
+            exclude_attributes?: string[] | null;
+            /**
+             * @description Also export the resources the selected ones depend on. Takes effect only with include_filter_resources or include_filter_resources_by_id. Provider default: false.
+             * @example true
+             */
+            enable_dependency_resolution?: boolean | null;
+            /**
+             * @description Ignore cyclic flow dependencies (listed in cyclicDepends.txt); false fails the export when there are cycles. Provider default: true.
+             * @example false
+             */
+            ignore_cyclic_deps?: boolean | null;
+            /**
+             * @description Also zip the exported files (flat, without folders) into the parent folder of the directory. Provider default: false.
+             * @example true
+             */
+            compress?: boolean | null;
+            /**
+             * @description Export attributes that are computed and optional; computed-only attributes are never exported. Provider default: true.
+             * @example false
+             */
+            export_computed?: boolean | null;
+            /**
+             * @description false downloads flow YAML into architect_flows/ (needs the Architect > jobExport > Create and View permissions). Provider default: true.
+             * @example false
+             */
+            use_legacy_architect_flow_exporter?: boolean | null;
+            /**
+             * @description Most API calls the exporter makes at once; 0 falls back to the provider's token_pool_size. An integer from 0 to 100. Provider default: 10.
+             * @example 20
+             */
+            max_concurrent_threads?: number | null;
+            /**
+             * @description Export attributes the provider marks deprecated. Provider default: true.
+             * @example false
+             */
+            export_deprecated?: boolean | null;
+            /**
+             * @description Drop optional references that could not be resolved, instead of leaving raw ids. Provider default: false.
+             * @example true
+             */
+            export_omit_unresolved_refs?: boolean | null;
+        };
         CreateScheduleDto: {
             /**
              * @description What the schedule is for
@@ -735,6 +904,8 @@ export interface components {
             keep_runs?: number;
             /** @description The export every run starts: the body of POST /api/v1/exports, validated the same way */
             export: components["schemas"]["CreateExportDto"];
+            /** @description Given to each run's job: when the job ends, the server POSTs a signed JSON document to this URL, with the schedule's id and, once recorded, the run's change summary. Failed deliveries are retried with backoff for WEBHOOK_RETRY_FOR. */
+            webhook?: components["schemas"]["WebhookDto"];
         };
         MissedRunsView: {
             /** @description Runs not started because no server was there in time; never replayed */
@@ -760,6 +931,13 @@ export interface components {
             /** @description Finished runs kept with their files */
             keep_runs: number;
             paused: boolean;
+            /** @description The webhook each run's job announces its end to; null without one */
+            webhook: {
+                /** Format: uri */
+                url: string;
+                /** @description Always true: a secret signs every delivery; it is never shown */
+                secret_set: boolean;
+            } | null;
             /** @description Who owns the schedule and its runs' jobs */
             owner: components["schemas"]["JobOwnerView"];
             /**
@@ -813,6 +991,8 @@ export interface components {
             export?: components["schemas"]["CreateExportDto"];
             /** @description true pauses the schedule (no runs, none counted as missed); false resumes it */
             paused?: boolean;
+            /** @description Given to each run's job: when the job ends, the server POSTs a signed JSON document to this URL, with the schedule's id and, once recorded, the run's change summary. Failed deliveries are retried with backoff for WEBHOOK_RETRY_FOR. null removes the webhook. */
+            webhook?: components["schemas"]["WebhookDto"] | null;
         };
         ScheduleRunView: {
             /** Format: uuid */
@@ -855,6 +1035,56 @@ export interface components {
             /** @description The next page (also in the `Link` header, rel="next"); null on the last page */
             next: string | null;
             runs: components["schemas"]["ScheduleRunView"][];
+        };
+        WebhookAttemptView: {
+            attempt: number;
+            /** Format: date-time */
+            started_at: string;
+            /**
+             * Format: date-time
+             * @description Null while the attempt is under way, or when its server stopped before recording how it went
+             */
+            finished_at: string | null;
+            /** @description The receiver's HTTP status; null without an answer */
+            status_code: number | null;
+            /** @description Why the attempt failed; null when it delivered */
+            error: string | null;
+        };
+        WebhookDeliveryView: {
+            /**
+             * Format: uuid
+             * @description Sent as `Webhook-Id` with every attempt
+             */
+            delivery_id: string;
+            /** @enum {string} */
+            event: "job.completed" | "job.failed" | "job.cancelled";
+            /**
+             * @description `pending`: not delivered yet (attempts go on); `delivered`: the receiver answered 2xx; `failed`: no attempt succeeded within WEBHOOK_RETRY_FOR, or one could not be sent at all (see `error`)
+             * @enum {string}
+             */
+            state: "pending" | "delivered" | "failed";
+            /**
+             * Format: date-time
+             * @description When the next attempt is due; null before the first (made at once, or for a scheduled run once its change summary is recorded) and once no more follow
+             */
+            next_attempt_at: string | null;
+            /** Format: date-time */
+            delivered_at: string | null;
+            /** @description Oldest first */
+            attempts: components["schemas"]["WebhookAttemptView"][];
+        };
+        WebhookDeliveriesView: {
+            /** Format: uuid */
+            job_id: string;
+            /** @description The job's webhook; null without one */
+            webhook: {
+                /** Format: uri */
+                url: string;
+                /** @description Always true: a secret signs every delivery; it is never shown */
+                secret_set: boolean;
+            } | null;
+            /** @description The delivery announcing the job's end, once it ended; empty before, and without a webhook */
+            deliveries: components["schemas"]["WebhookDeliveryView"][];
         };
     };
     responses: never;
@@ -979,7 +1209,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateExportDto"];
+                "application/json": components["schemas"]["CreateExportBodyDto"];
             };
         };
         responses: {
@@ -1001,7 +1231,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobAcceptedView"];
                 };
             };
-            /** @description Bad Request: invalid-request, malformed-body, invalid-idempotency-key */
+            /** @description Bad Request: invalid-request, malformed-body, invalid-idempotency-key, webhook-host-not-allowed */
             400: {
                 headers: {
                     /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
@@ -1058,7 +1288,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Unprocessable Entity: idempotency-key-reused */
+            /** @description Unprocessable Entity: idempotency-key-reused, webhooks-disabled */
             422: {
                 headers: {
                     /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
@@ -2351,7 +2581,7 @@ export interface operations {
                     "application/json": components["schemas"]["ScheduleView"];
                 };
             };
-            /** @description Bad Request: invalid-request, malformed-body */
+            /** @description Bad Request: invalid-request, malformed-body, webhook-host-not-allowed */
             400: {
                 headers: {
                     /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
@@ -2402,6 +2632,17 @@ export interface operations {
                 headers: {
                     /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
                     "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unprocessable Entity: webhooks-disabled */
+            422: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2609,7 +2850,7 @@ export interface operations {
                     "application/json": components["schemas"]["ScheduleView"];
                 };
             };
-            /** @description Bad Request: invalid-request, malformed-body */
+            /** @description Bad Request: invalid-request, malformed-body, webhook-host-not-allowed */
             400: {
                 headers: {
                     /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
@@ -2671,6 +2912,17 @@ export interface operations {
                 headers: {
                     /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
                     "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unprocessable Entity: webhooks-disabled */
+            422: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2759,6 +3011,91 @@ export interface operations {
                 };
             };
             /** @description Not Found: schedule-not-found */
+            404: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too Many Requests: rate-limited */
+            429: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Service Unavailable: identity-provider-unavailable, database-unavailable */
+            503: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    getExportWebhookDeliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The `job_id` */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveriesView"];
+                };
+            };
+            /** @description Bad Request: undecodable-path */
+            400: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unauthorized: unauthenticated */
+            401: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not Found: job-not-found */
             404: {
                 headers: {
                     /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */

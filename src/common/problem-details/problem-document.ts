@@ -54,6 +54,12 @@ export class ProblemDocument {
     description: 'export-too-large only: the most a change report reads',
   })
   limit?: number;
+  @ApiPropertyOptional({
+    description:
+      'webhook-host-not-allowed only: the host (and port) of the webhook URL, which the server may not call',
+    example: 'hooks.example.net',
+  })
+  host?: string;
   [extension: string]: unknown;
 }
 

@@ -70,7 +70,7 @@ export const WebhookField = ({ removable, description }: { removable: boolean; d
   applyDecorators(
     ApiPropertyOptional({
       type: WebhookDto,
-      nullable: removable,
+      ...(removable ? { nullable: true } : {}),
       description: `${description} Failed deliveries are retried with backoff for WEBHOOK_RETRY_FOR.${
         removable ? ' null removes the webhook.' : ''
       }`,
