@@ -103,7 +103,8 @@ export class WebhookReceiver {
 export function signatureProblem(request: ReceivedRequest, secret: string): string | undefined {
   const timestamp = request.headers['webhook-timestamp'];
   const signature = request.headers['webhook-signature'];
-  if (typeof timestamp !== 'string' || !/^\d+$/.test(timestamp)) return `bad Webhook-Timestamp ${timestamp}`;
+  if (typeof timestamp !== 'string' || !/^\d+$/.test(timestamp))
+    return `bad Webhook-Timestamp ${JSON.stringify(timestamp)}`;
   if (typeof signature !== 'string') return 'no Webhook-Signature';
   const expected = Buffer.from(
     `sha256=${createHmac('sha256', secret).update(`${timestamp}.${request.body}`).digest('hex')}`,
