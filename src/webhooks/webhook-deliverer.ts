@@ -106,7 +106,9 @@ export class WebhookDeliverer implements OnApplicationBootstrap, BeforeApplicati
     if (result.delivered) this.logger.log(`Webhook ${where}: delivered at attempt ${delivery.attempt}`);
     else {
       const next =
-        retryInMs === null ? 'no more attempts' : `next attempt in ${Math.round(retryInMs / 1000)} s`;
+        retryInMs === null
+          ? 'no more attempts'
+          : `next attempt at ${new Date(Date.now() + retryInMs).toISOString()}`;
       this.logger.warn(`Webhook ${where}: attempt ${delivery.attempt} failed (${result.error}); ${next}`);
     }
     try {
