@@ -35,6 +35,8 @@ describe('migrations', () => {
       'job_events',
       'migrations',
       'server_secrets',
+      'webhook_deliveries',
+      'webhook_delivery_attempts',
     ]);
     for (let i = 0; i < MIGRATIONS.length; i++) await dataSource.undoLastMigration();
     expect(await tables()).toEqual(['migrations']);
