@@ -39,6 +39,7 @@ describe('schedules API (real HTTP and PostgreSQL)', () => {
         export: { include_filter_resources: ['genesyscloud_user'], export_format: 'hcl' },
         keep_runs: 3,
         paused: false,
+        webhook: null,
         owner: { kind: 'service', id: 'service', name: null, organization_id: null },
         next_run_at: expect.any(String),
         last_run_at: null,
