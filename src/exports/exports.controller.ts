@@ -17,7 +17,6 @@ import {
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
-  ApiBody,
   ApiExtraModels,
   ApiHeader,
   ApiNoContentResponse,
@@ -58,8 +57,7 @@ import { PrincipalRateLimitGuard } from '../rate-limit/rate-limit.guards';
 import { RateLimitClass } from '../rate-limit/rate-limits';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { webhookView } from '../webhooks/webhook-views';
-import { CreateExportBodyDto } from './dto/create-export-body.dto';
-import { CREATE_EXPORT_EXAMPLES } from './dto/create-export.dto';
+import { ApiCreateExportBody, CreateExportBodyDto } from './dto/create-export-body.dto';
 import { toExportParameters } from './request-parameters';
 import { ExportsService } from './exports.service';
 import { jobPath, listPath, noContentOr, notModifiedSince, setJobHeaders } from './job-response';
@@ -143,7 +141,7 @@ export class ExportsController {
       'Makes retries safe: the same key and parameters within 24 h answer with the job the first request ' +
       'created (header `Idempotent-Replayed: true`); the same key with other parameters is 422.',
   })
-  @ApiBody({ type: CreateExportBodyDto, examples: CREATE_EXPORT_EXAMPLES })
+  @ApiCreateExportBody()
   @ApiAcceptedResponse({
     type: JobAcceptedView,
     headers: { Location: LOCATION, ...JOB_HEADERS, 'Idempotent-Replayed': IDEMPOTENT_REPLAYED },

@@ -10,7 +10,7 @@ const MS = "interval '1 millisecond'";
  * How long a scheduled run's delivery waits for the run's change summary after its job ended; then
  * it goes without one (the server that would have recorded it may have stopped).
  */
-export const CHANGES_WAIT_MS = 10 * 60_000;
+const CHANGES_WAIT_MS = 10 * 60_000;
 
 /** Written on an attempt whose server stopped before recording its outcome, when the next one starts. */
 const NO_OUTCOME = 'no outcome recorded: the server making this attempt stopped or lost its lease';

@@ -45,6 +45,9 @@ export class WebhookSender {
           },
         },
         (answer) => {
+          // The status decides; the rest of the answer is drained, and its errors (a receiver
+          // that stops mid-body, the timeout) no longer matter.
+          answer.on('error', () => undefined);
           answer.resume();
           resolve(resultOf(answer.statusCode ?? 0));
         },

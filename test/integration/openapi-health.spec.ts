@@ -44,7 +44,17 @@ describe('OpenAPI', () => {
     expect(doc.components.schemas.CreateExportDto.properties).toHaveProperty('include_filter_resources');
     expect(Object.keys(doc.components.schemas.CreateExportDto.properties)).toHaveLength(20);
     // POST /api/v1/exports takes the 20 attributes and a webhook, whose secret is write-only.
-    expect(Object.keys(doc.components.schemas.CreateExportBodyDto.properties)).toHaveLength(21);
+    expect(doc.paths['/api/v1/exports'].post.requestBody.content['application/json'].schema).toEqual({
+      allOf: [
+        { $ref: '#/components/schemas/CreateExportDto' },
+        {
+          type: 'object',
+          properties: {
+            webhook: expect.objectContaining({ allOf: [{ $ref: '#/components/schemas/WebhookDto' }] }),
+          },
+        },
+      ],
+    });
     expect(doc.components.schemas.WebhookDto.properties.secret).toMatchObject({ writeOnly: true });
     expect(doc.info.description).toMatch(/Webhook-Signature: sha256=<hex>/);
     expect(doc.paths['/api/v1/exports/{id}'].get.responses['404'].content).toHaveProperty(

@@ -471,20 +471,7 @@ export interface components {
              */
             host?: string;
         };
-        WebhookDto: {
-            /**
-             * Format: uri
-             * @description An http or https URL without credentials. Its host must be one the server allows (WEBHOOK_ALLOWED_HOSTS); redirects are not followed.
-             * @example https://hooks.example.com/genesys-exports
-             */
-            url: string;
-            /**
-             * @description Signs every delivery: `Webhook-Signature: sha256=<hex>` is HMAC-SHA-256 of `<Webhook-Timestamp>.<body>` with this secret (UTF-8) as the key. It is never shown again.
-             * @example a-long-random-secret-only-you-know
-             */
-            secret: string;
-        };
-        CreateExportBodyDto: {
+        CreateExportDto: {
             /**
              * @description Folder for the exported files, inside the export job's own folder. It must be a relative path of 1 to 8 folder names made of A-Z, a-z, 0-9, ".", "_" and "-", separated by "/". A leading "./" and duplicate or trailing slashes are accepted; ".", "..", absolute paths, "~", "\" and "%" are not. It must be at least one level below the job folder (compress writes the zip into its parent) and must not start with "export.zip". Provider default: ./genesyscloud.
              * @example genesyscloud/queues
@@ -604,8 +591,19 @@ export interface components {
              * @example true
              */
             export_omit_unresolved_refs?: boolean | null;
-            /** @description When the job ends (completed, failed or cancelled), the server POSTs a signed JSON document to this URL. Failed deliveries are retried with backoff for WEBHOOK_RETRY_FOR. */
-            webhook?: components["schemas"]["WebhookDto"];
+        };
+        WebhookDto: {
+            /**
+             * Format: uri
+             * @description An http or https URL without credentials. Its host must be one the server allows (WEBHOOK_ALLOWED_HOSTS); redirects are not followed.
+             * @example https://hooks.example.com/genesys-exports
+             */
+            url: string;
+            /**
+             * @description Signs every delivery: `Webhook-Signature: sha256=<hex>` is HMAC-SHA-256 of `<Webhook-Timestamp>.<body>` with this secret (UTF-8) as the key. It is never shown again.
+             * @example a-long-random-secret-only-you-know
+             */
+            secret: string;
         };
         WebhookView: {
             /** Format: uri */
@@ -759,127 +757,6 @@ export interface components {
             changed: number;
             /** @description The same resource under a new label */
             renamed: number;
-        };
-        CreateExportDto: {
-            /**
-             * @description Folder for the exported files, inside the export job's own folder. It must be a relative path of 1 to 8 folder names made of A-Z, a-z, 0-9, ".", "_" and "-", separated by "/". A leading "./" and duplicate or trailing slashes are accepted; ".", "..", absolute paths, "~", "\" and "%" are not. It must be at least one level below the job folder (compress writes the zip into its parent) and must not start with "export.zip". Provider default: ./genesyscloud.
-             * @example genesyscloud/queues
-             */
-            directory?: string | null;
-            /**
-             * @deprecated
-             * @description Deprecated by the provider: use include_filter_resources. Resource types to export, each <type> or <type>::<exact label>. With no filter attribute at all, every exportable type is exported. Conflicts with include_filter_resources, include_filter_resources_by_id and exclude_filter_resources; only an omitted or null attribute counts as unset. Provider default: unset.
-             * @example [
-             *       "genesyscloud_routing_queue",
-             *       "genesyscloud_user::Jane Doe"
-             *     ]
-             */
-            resource_types?: string[] | null;
-            /**
-             * @description Export only these resource types, each <type> (every resource of the type) or <type>::<RE2 regex> (the resources whose label matches; unanchored, Go syntax; several regexes of one type are OR-ed; <type>:: keeps all). The type must be exactly one of the exportable types. With no filter attribute at all, every exportable type is exported. Conflicts with resource_types, include_filter_resources_by_id and exclude_filter_resources; only an omitted or null attribute counts as unset. Provider default: unset.
-             * @example [
-             *       "genesyscloud_routing_queue::^Sales",
-             *       "genesyscloud_flow"
-             *     ]
-             */
-            include_filter_resources?: string[] | null;
-            /**
-             * @description Export only these resources, each <type>::<resource id> (exact id, no whitespace). Conflicts with resource_types, include_filter_resources and exclude_filter_resources; only an omitted or null attribute counts as unset. Provider default: unset.
-             * @example [
-             *       "genesyscloud_routing_queue::3a9f3b3c-6f0e-4c52-9a0e-0c2b8f4f1d2e"
-             *     ]
-             */
-            include_filter_resources_by_id?: string[] | null;
-            /**
-             * @description Export every type except: <type> (the whole type) or <type>::<RE2 regex> (the resources whose label matches; <type>:: drops them all but still lists the type). Dependency resolution does not apply with this filter. Conflicts with resource_types, include_filter_resources and include_filter_resources_by_id; only an omitted or null attribute counts as unset. Provider default: unset.
-             * @example [
-             *       "genesyscloud_user",
-             *       "genesyscloud_routing_queue::^Test"
-             *     ]
-             */
-            exclude_filter_resources?: string[] | null;
-            /**
-             * @description Export these as data sources instead of managed resources: <type> (every resource of the type) or <type>::<RE2 regex> matched against labels. Provider default: unset.
-             * @example [
-             *       "genesyscloud_auth_division::^Home$"
-             *     ]
-             */
-            replace_with_datasource?: string[] | null;
-            /**
-             * @description Also write terraform.tfstate for the exported resources (the export fails if it exports nothing). Provider default: false.
-             * @example true
-             */
-            include_state_file?: boolean | null;
-            /**
-             * @deprecated
-             * @description Deprecated by the provider: use export_format. true writes HCL. Conflicts with export_format; only an omitted or null attribute counts as unset. Provider default: false.
-             * @example true
-             */
-            export_as_hcl?: boolean | null;
-            /**
-             * @description Output format; json_hcl and hcl_json write both. One of hcl, json, json_hcl or hcl_json (case-insensitive). Conflicts with export_as_hcl; only an omitted or null attribute counts as unset. Provider default: json.
-             * @example hcl
-             * @enum {string|null}
-             */
-            export_format?: "hcl" | "json" | "json_hcl" | "hcl_json" | null;
-            /**
-             * @description Write one file per resource type, plus provider and variables files, instead of a single file. Provider default: false.
-             * @example true
-             */
-            split_files_by_resource?: boolean | null;
-            /**
-             * @description Record permission and product errors in export_errors.json and go on, instead of failing the export. Provider default: false.
-             * @example true
-             */
-            log_permission_errors?: boolean | null;
-            /**
-             * @description Attributes to leave out, each <type>.<attribute>[.<nested attribute>...], e.g. genesyscloud_user.skills. The type part may be an RE2 regex without "." that matches at least one exportable type; unless dependency resolution applies, it must match a type the export runs. Provider default: unset.
-             * @example [
-             *       "genesyscloud_user.skills",
-             *       "genesyscloud_routing_queue.members"
-             *     ]
-             */
-            exclude_attributes?: string[] | null;
-            /**
-             * @description Also export the resources the selected ones depend on. Takes effect only with include_filter_resources or include_filter_resources_by_id. Provider default: false.
-             * @example true
-             */
-            enable_dependency_resolution?: boolean | null;
-            /**
-             * @description Ignore cyclic flow dependencies (listed in cyclicDepends.txt); false fails the export when there are cycles. Provider default: true.
-             * @example false
-             */
-            ignore_cyclic_deps?: boolean | null;
-            /**
-             * @description Also zip the exported files (flat, without folders) into the parent folder of the directory. Provider default: false.
-             * @example true
-             */
-            compress?: boolean | null;
-            /**
-             * @description Export attributes that are computed and optional; computed-only attributes are never exported. Provider default: true.
-             * @example false
-             */
-            export_computed?: boolean | null;
-            /**
-             * @description false downloads flow YAML into architect_flows/ (needs the Architect > jobExport > Create and View permissions). Provider default: true.
-             * @example false
-             */
-            use_legacy_architect_flow_exporter?: boolean | null;
-            /**
-             * @description Most API calls the exporter makes at once; 0 falls back to the provider's token_pool_size. An integer from 0 to 100. Provider default: 10.
-             * @example 20
-             */
-            max_concurrent_threads?: number | null;
-            /**
-             * @description Export attributes the provider marks deprecated. Provider default: true.
-             * @example false
-             */
-            export_deprecated?: boolean | null;
-            /**
-             * @description Drop optional references that could not be resolved, instead of leaving raw ids. Provider default: false.
-             * @example true
-             */
-            export_omit_unresolved_refs?: boolean | null;
         };
         CreateScheduleDto: {
             /**
@@ -1209,7 +1086,10 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateExportBodyDto"];
+                "application/json": components["schemas"]["CreateExportDto"] & {
+                    /** @description When the job ends (completed, failed or cancelled), the server POSTs a signed JSON document to this URL. Failed deliveries are retried with backoff for WEBHOOK_RETRY_FOR. */
+                    webhook?: components["schemas"]["WebhookDto"];
+                };
             };
         };
         responses: {

@@ -62,20 +62,31 @@ export class WebhookDto {
   secret: string;
 }
 
-/**
- * The `webhook` field of a request, optional; `description` says which job ends it announces.
- * Where `removable`, null removes the webhook set before.
- */
-export const WebhookField = ({ removable, description }: { removable: boolean; description: string }) =>
+export interface WebhookFieldOptions {
+  /** Which job ends the webhook announces. */
+  description: string;
+  /** null removes the webhook set before. */
+  removable: boolean;
+}
+
+/** The documentation of a `webhook` field. */
+export function webhookFieldDescription({ description, removable }: WebhookFieldOptions): string {
+  return `${description} Failed deliveries are retried with backoff for WEBHOOK_RETRY_FOR.${
+    removable ? ' null removes the webhook.' : ''
+  }`;
+}
+
+/** The `webhook` field of a request, optional. */
+export const WebhookField = (options: WebhookFieldOptions) =>
   applyDecorators(
     ApiPropertyOptional({
       type: WebhookDto,
-      ...(removable ? { nullable: true } : {}),
-      description: `${description} Failed deliveries are retried with backoff for WEBHOOK_RETRY_FOR.${
-        removable ? ' null removes the webhook.' : ''
-      }`,
+      ...(options.removable ? { nullable: true } : {}),
+      description: webhookFieldDescription(options),
     }),
-    ValidateIf((_object: object, value: unknown) => value !== undefined && !(removable && value === null)),
+    ValidateIf(
+      (_object: object, value: unknown) => value !== undefined && !(options.removable && value === null),
+    ),
     IsObject({ message: 'webhook must be an object: {url, secret}' }),
     ValidateNested(),
     Type(() => WebhookDto),
