@@ -127,15 +127,16 @@ describe('scheduled runs (real HTTP, PostgreSQL and the Terraform stand-in)', ()
         ].join('\n'),
       );
       expect((await t.http.patch(`/api/v1/schedules/${id}`).send({ paused: false })).status).toBe(200);
-      const after = await waitForRuns(
-        t.http,
-        id,
-        (seen) =>
-          completedOnes(seen).length > completedOnes(before).length &&
-          completedOnes(seen)[0].changes !== null,
-      );
+      // The first run completed after the edit (runs come every 2 s, so later ones may have
+      // completed too by the time this looks; they compare with that first one and show nothing).
+      const earlier = new Set(before.map((run) => run.job_id));
+      const firstAfterEdit = (seen: RunBody[]) =>
+        completedOnes(seen)
+          .filter((run) => !earlier.has(run.job_id))
+          .at(-1);
+      const after = await waitForRuns(t.http, id, (seen) => (firstAfterEdit(seen)?.changes ?? null) !== null);
       await pause(t.http, id);
-      expect(completedOnes(after)[0].changes).toEqual({
+      expect(firstAfterEdit(after)?.changes).toEqual({
         genesyscloud_user: { added: 2, removed: 0, changed: 1, renamed: 0 },
         genesyscloud_group: { added: 0, removed: 1, changed: 0, renamed: 0 },
       });
