@@ -8,6 +8,7 @@ import { AddJobOwnerIdentity1796125979863 } from './1796125979863-add-job-owner-
 import { AddJobLease1796130000000 } from './1796130000000-add-job-lease';
 import { CreateExportSchedules1796140000000 } from './1796140000000-create-export-schedules';
 import { CreateWebhookDeliveries1796150000000 } from './1796150000000-create-webhook-deliveries';
+import { AddScheduleAuditEvents1796160000000 } from './1796160000000-add-schedule-audit-events';
 
 /** Every migration, oldest first. Listed explicitly so the app, the CLI and tests load the same set. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   AddJobLease1796130000000,
   CreateExportSchedules1796140000000,
   CreateWebhookDeliveries1796150000000,
+  AddScheduleAuditEvents1796160000000,
 ];

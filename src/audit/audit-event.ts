@@ -1,8 +1,9 @@
-/** One entry of the audit trail: who did what to which job, and how it ended. */
+/** One entry of the audit trail: who did what to which job or schedule, and how it ended. */
 export interface AuditEvent {
   action: AuditAction;
   outcome: 'success' | 'rejected' | 'failure';
   jobId?: string;
+  scheduleId?: string;
   /** The principal's key: `user:<id>`, `client:<id>`, a token hash or `service` (never a credential). */
   principal?: string;
   /** The user's or client's display name, for verified identities. */
@@ -31,6 +32,15 @@ export type AuditAction =
   | 'job.events_read'
   | 'job.changes_read'
   | 'job.webhook_deliveries_read'
+  | 'schedule.created'
+  | 'schedule.changed'
+  | 'schedule.paused'
+  | 'schedule.resumed'
+  | 'schedule.deleted'
+  | 'schedule.read'
+  | 'schedule.listed'
+  | 'schedule.runs_read'
+  | 'schedule.events_read'
   | 'request.rejected';
 
 /**
@@ -46,6 +56,10 @@ export const READ_ACTIONS: ReadonlySet<AuditAction> = new Set([
   'job.events_read',
   'job.changes_read',
   'job.webhook_deliveries_read',
+  'schedule.read',
+  'schedule.listed',
+  'schedule.runs_read',
+  'schedule.events_read',
 ]);
 
 export interface RecordedAuditEvent extends AuditEvent {

@@ -9,7 +9,7 @@ const READ_BATCH = 500;
 const MAX_QUEUED_READS = 20_000;
 
 /**
- * Records every operation twice: as a job_events row (queryable per job) and as a structured JSON
+ * Records every operation twice: as a job_events row (queryable per job or schedule) and as a structured JSON
  * log line. Operations are written before the caller goes on; reads (READ_ACTIONS) are queued and
  * written in batches, so they never add a database round trip to a poll. A failure to record
  * never fails the request itself; it is logged instead.
@@ -45,9 +45,14 @@ export class AuditTrail implements BeforeApplicationShutdown, OnModuleDestroy {
 
   /** A job's trail, oldest first, including reads still queued. */
   async eventsOf(jobId: string): Promise<RecordedAuditEvent[]> {
-    await this.flushReads();
-    await Promise.all(this.writing); // batches another flush has in flight
+    await this.writeQueued();
     return this.events.forJob(jobId);
+  }
+
+  /** A schedule's trail, oldest first, including reads still queued. */
+  async eventsOfSchedule(scheduleId: string): Promise<RecordedAuditEvent[]> {
+    await this.writeQueued();
+    return this.events.forSchedule(scheduleId);
   }
 
   /** Forgets events older than `cutoff` (the job retention); returns how many. */
@@ -60,6 +65,11 @@ export class AuditTrail implements BeforeApplicationShutdown, OnModuleDestroy {
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    await this.writeQueued();
+  }
+
+  /** Writes the queued reads and waits for the batches another flush has in flight. */
+  private async writeQueued(): Promise<void> {
     await this.flushReads();
     await Promise.all(this.writing);
   }

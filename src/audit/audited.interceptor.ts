@@ -2,12 +2,12 @@ import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata
 import { Reflector } from '@nestjs/core';
 import { Response } from 'express';
 import { mergeMap, Observable, tap } from 'rxjs';
-import { RequestWithCaller } from '../auth/caller.guard';
 import { AuditAction, READ_ACTIONS } from './audit-event';
 import { AuditTrail } from './audit-trail';
-import { requestAuditFields } from './request-audit-fields';
+import { AuditedRequest, AuditSubjectKind, requestAuditFields } from './request-audit-fields';
 
 const AUDIT_ACTION = 'audit:action';
+const AUDIT_SUBJECT = 'audit:subject';
 
 /** The audit action a route's successful answers are recorded as. */
 export const Audited = (action: AuditAction) => SetMetadata(AUDIT_ACTION, action);
@@ -24,9 +24,13 @@ export class AuditedInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const request = context.switchToHttp().getRequest<AuditedRequest>();
+    request.auditSubject = this.reflector.get<AuditSubjectKind | undefined>(
+      AUDIT_SUBJECT,
+      context.getClass(),
+    );
     const action = this.reflector.get<AuditAction | undefined>(AUDIT_ACTION, context.getHandler());
     if (!action) return next.handle();
-    const request = context.switchToHttp().getRequest<RequestWithCaller>();
     const response = context.switchToHttp().getResponse<Response>();
     const eventOf = () => ({
       action,
@@ -47,3 +51,9 @@ export class AuditedInterceptor implements NestInterceptor {
     );
   }
 }
+
+/**
+ * On a controller whose routes' `:id` is not a job's: what it names in the audit trail, for its
+ * answers and for its rejections (recorded by the problem filter, from the request).
+ */
+export const AuditSubject = (subject: AuditSubjectKind) => SetMetadata(AUDIT_SUBJECT, subject);

@@ -7,6 +7,7 @@ const PURGE_BATCH = 10_000;
 interface JobEventRow {
   occurred_at: Date;
   job_id: string | null;
+  schedule_id: string | null;
   principal: string | null;
   principal_name: string | null;
   organization_id: string | null;
@@ -18,7 +19,9 @@ interface JobEventRow {
   detail: Record<string, unknown> | null;
 }
 
-/** The job_events table. */
+const COLUMNS = 12;
+
+/** The job_events table: the audit trail of jobs and of schedules. */
 @Injectable()
 export class JobEventRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -31,6 +34,7 @@ export class JobEventRepository {
       values.push(
         event.occurredAt,
         event.jobId ?? null,
+        event.scheduleId ?? null,
         event.principal ?? null,
         event.principalName ?? null,
         event.organizationId ?? null,
@@ -41,13 +45,13 @@ export class JobEventRepository {
         event.clientIp ?? null,
         event.detail ? JSON.stringify(event.detail) : null,
       );
-      const first = values.length - 10;
-      return `(${Array.from({ length: 11 }, (_, i) => `$${first + i}`).join(', ')})`;
+      const first = values.length - COLUMNS + 1;
+      return `(${Array.from({ length: COLUMNS }, (_, i) => `$${first + i}`).join(', ')})`;
     });
     await this.dataSource.query(
       `INSERT INTO job_events
-         (occurred_at, job_id, principal, principal_name, organization_id, action, outcome, http_status, request_id,
-          client_ip, detail)
+         (occurred_at, job_id, schedule_id, principal, principal_name, organization_id, action, outcome, http_status,
+          request_id, client_ip, detail)
        VALUES ${rows.join(', ')}`,
       values,
     );
@@ -67,16 +71,27 @@ export class JobEventRepository {
     }
   }
 
-  async forJob(jobId: string): Promise<RecordedAuditEvent[]> {
+  /** A job's events, oldest first. */
+  forJob(jobId: string): Promise<RecordedAuditEvent[]> {
+    return this.select('job_id', jobId);
+  }
+
+  /** A schedule's events, oldest first. */
+  forSchedule(scheduleId: string): Promise<RecordedAuditEvent[]> {
+    return this.select('schedule_id', scheduleId);
+  }
+
+  private async select(column: 'job_id' | 'schedule_id', id: string): Promise<RecordedAuditEvent[]> {
     const rows: JobEventRow[] = await this.dataSource.query(
-      'SELECT * FROM job_events WHERE job_id = $1 ORDER BY occurred_at, id',
-      [jobId],
+      `SELECT * FROM job_events WHERE ${column} = $1 ORDER BY occurred_at, id`,
+      [id],
     );
     return rows.map((row) => ({
       occurredAt: row.occurred_at,
       action: row.action,
       outcome: row.outcome,
       jobId: row.job_id ?? undefined,
+      scheduleId: row.schedule_id ?? undefined,
       principal: row.principal ?? undefined,
       principalName: row.principal_name ?? undefined,
       organizationId: row.organization_id ?? undefined,

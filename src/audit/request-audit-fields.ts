@@ -16,12 +16,19 @@ export function principalAuditFields(principal: Principal | undefined): Principa
   };
 }
 
-/** What an audit event says about the request behind it: the job it names, who asked, from where. */
+/** What the `:id` of a route names in the audit trail: a job (the default) or a schedule. */
+export type AuditSubjectKind = 'job' | 'schedule';
+
+/** A request whose route said what its `:id` names (AuditedInterceptor notes it on the request). */
+export type AuditedRequest = RequestWithCaller & { auditSubject?: AuditSubjectKind };
+
+/** What an audit event says about the request behind it: the job or schedule it names, who asked, from where. */
 export function requestAuditFields(
-  request: RequestWithCaller,
-): Pick<AuditEvent, 'jobId' | 'requestId' | 'clientIp'> & PrincipalFields {
+  request: AuditedRequest,
+): Pick<AuditEvent, 'jobId' | 'scheduleId' | 'requestId' | 'clientIp'> & PrincipalFields {
+  const id = toJobId(request.params?.id) ?? undefined;
   return {
-    jobId: toJobId(request.params?.id) ?? undefined,
+    ...(request.auditSubject === 'schedule' ? { scheduleId: id } : { jobId: id }),
     ...principalAuditFields(request.caller?.principal),
     ...requestContext(request),
   };

@@ -24,6 +24,7 @@ export type DomainErrorCode =
   | 'export-unreadable'
   | 'schedule-not-found'
   | 'schedules-need-server-credentials'
+  | 'too-many-schedules'
   | 'webhooks-disabled'
   | 'webhook-host-not-allowed';
 

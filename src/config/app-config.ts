@@ -78,6 +78,8 @@ export interface AppConfig {
    * also how late a run may still start: later than this after its time, it is missed.
    */
   scheduleMinIntervalMs: number;
+  /** Schedules one owner may have; 0: no limit. */
+  maxSchedulesPerOwner: number;
   webhooks: WebhookSettings;
 }
 
@@ -295,6 +297,12 @@ class EnvironmentVariables {
   SCHEDULE_MIN_INTERVAL = '1m';
 
   @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  MAX_SCHEDULES_PER_OWNER = 50;
+
+  @IsOptional()
   @ValidateBy({
     name: 'allowedHosts',
     validator: {
@@ -354,6 +362,7 @@ const CONFIG_VARIABLES: readonly (keyof EnvironmentVariables)[] = [
   'DOWNLOAD_ACCEL_REDIRECT',
   'POLL_RATE_LIMIT_PER_MINUTE',
   'SCHEDULE_MIN_INTERVAL',
+  'MAX_SCHEDULES_PER_OWNER',
   'WEBHOOK_ALLOWED_HOSTS',
   'WEBHOOK_TIMEOUT',
   'WEBHOOK_RETRY_DELAY',
@@ -385,6 +394,7 @@ const INTEGER_VARIABLES = new Set([
   'CREATE_RATE_LIMIT_PER_MINUTE',
   'ZIP_LEVEL',
   'POLL_RATE_LIMIT_PER_MINUTE',
+  'MAX_SCHEDULES_PER_OWNER',
 ]);
 
 /**
@@ -447,6 +457,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv): AppConfig {
     zipLevel: vars.ZIP_LEVEL,
     downloadAccelRedirect: vars.DOWNLOAD_ACCEL_REDIRECT,
     scheduleMinIntervalMs: ms(vars.SCHEDULE_MIN_INTERVAL as StringValue),
+    maxSchedulesPerOwner: vars.MAX_SCHEDULES_PER_OWNER,
     webhooks: {
       allowedHosts: parseAllowedHosts(vars.WEBHOOK_ALLOWED_HOSTS),
       timeoutMs: ms(vars.WEBHOOK_TIMEOUT as StringValue),

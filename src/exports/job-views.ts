@@ -148,20 +148,22 @@ export function jobView(job: ExportJob): JobView {
 }
 
 export function eventsView(jobId: string, events: RecordedAuditEvent[]): JobEventsView {
+  return { job_id: jobId, events: events.map(eventView) };
+}
+
+/** One event of a job's or a schedule's audit trail. */
+export function eventView(event: RecordedAuditEvent): JobEventView {
   return {
-    job_id: jobId,
-    events: events.map((event) => ({
-      occurred_at: event.occurredAt.toISOString(),
-      action: event.action,
-      outcome: event.outcome,
-      principal: event.principal ?? null,
-      principal_name: event.principalName ?? null,
-      organization_id: event.organizationId ?? null,
-      http_status: event.httpStatus ?? null,
-      request_id: event.requestId ?? null,
-      client_ip: event.clientIp ?? null,
-      detail: event.detail ?? null,
-    })),
+    occurred_at: event.occurredAt.toISOString(),
+    action: event.action,
+    outcome: event.outcome,
+    principal: event.principal ?? null,
+    principal_name: event.principalName ?? null,
+    organization_id: event.organizationId ?? null,
+    http_status: event.httpStatus ?? null,
+    request_id: event.requestId ?? null,
+    client_ip: event.clientIp ?? null,
+    detail: event.detail ?? null,
   };
 }
 

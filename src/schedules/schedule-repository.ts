@@ -1,10 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { DatabaseLocks } from '../jobs/database-locks';
 import { FINISHED_STATUSES, JobStatus, OwnerKind } from '../jobs/export-job';
+import { IdempotencyKeyRepository } from '../jobs/idempotency-keys';
 import { accessCondition, afterPositionCondition, JobAccess, JobListPosition } from '../jobs/job-repository';
 import { rowsOf } from '../jobs/job-rows';
-import { ChangeSummary, RunOutcome, Schedule, ScheduleRun } from './schedule';
+import {
+  ChangeSummary,
+  RunOutcome,
+  runIdempotencyKey,
+  Schedule,
+  ScheduleRun,
+  STUCK_START_DETAIL,
+} from './schedule';
 
 const SCHEDULE_COLUMNS = `id, name, cron, time_zone, parameters, keep_runs, paused, webhook_url, webhook_secret, owner,
   owner_kind, owner_id, owner_name, organization_id, next_run_at, last_run_at, missed_runs, last_missed_at, created_at,
@@ -164,11 +173,34 @@ export interface EndedRun {
 /** The export_schedules and export_schedule_runs tables; every time is the database's `now()`. */
 @Injectable()
 export class ScheduleRepository {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly locks: DatabaseLocks,
+    private readonly idempotencyKeys: IdempotencyKeyRepository,
+  ) {}
 
-  async create(schedule: NewSchedule): Promise<Schedule> {
+  /**
+   * Creates the schedule, unless its owner has `limit` schedules already (null then; 0: no
+   * limit). The count and the insert happen under a lock per owner, so concurrent creates on any
+   * server take turns and cannot together exceed the limit.
+   */
+  async create(schedule: NewSchedule, limit: number): Promise<Schedule | null> {
+    return this.db.transaction(async (manager) => {
+      if (limit > 0) {
+        await this.locks.lockInTransaction(manager, `schedule-create:${schedule.owner}`);
+        const [{ count }] = await manager.query<{ count: number }[]>(
+          'SELECT count(*)::int AS count FROM export_schedules WHERE owner = $1',
+          [schedule.owner],
+        );
+        if (count >= limit) return null;
+      }
+      return this.insert(manager, schedule);
+    });
+  }
+
+  private async insert(manager: EntityManager, schedule: NewSchedule): Promise<Schedule> {
     const [row] = rowsOf<ScheduleRow>(
-      await this.db.query(
+      await manager.query(
         `INSERT INTO export_schedules (id, name, cron, time_zone, parameters, keep_runs, owner, owner_kind,
            owner_id, owner_name, organization_id, next_run_at, webhook_url, webhook_secret, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11, $12, $13, $14, now(), now())
@@ -333,20 +365,67 @@ export class ScheduleRepository {
     return toRun(row);
   }
 
-  /** The run got its job. */
-  async recordStarted(runId: string, jobId: string): Promise<void> {
-    await this.db.query(`UPDATE export_schedule_runs SET outcome = 'started', job_id = $2 WHERE id = $1`, [
-      runId,
-      jobId,
-    ]);
+  /**
+   * The run got its job. Also when another server meanwhile found the run stuck and failed it (this
+   * server took longer than JOB_LEASE): the job exists after all, so the run is started. False when
+   * the run's record is gone (pruned, or its schedule deleted).
+   */
+  async recordStarted(runId: string, jobId: string): Promise<boolean> {
+    const rows = rowsOf<{ id: string }>(
+      await this.db.query(
+        `UPDATE export_schedule_runs SET outcome = 'started', job_id = $2, detail = NULL, settled = false
+          WHERE id = $1 AND job_id IS NULL RETURNING id`,
+        [runId, jobId],
+      ),
+    );
+    return rows.length > 0;
   }
 
-  /** No job could be created for the run. */
+  /** No job could be created for the run (unless another server has already settled it meanwhile). */
   async recordFailed(runId: string, detail: string): Promise<void> {
     await this.db.query(
-      `UPDATE export_schedule_runs SET outcome = 'failed', detail = $2, settled = true WHERE id = $1`,
+      `UPDATE export_schedule_runs SET outcome = 'failed', detail = $2, settled = true
+        WHERE id = $1 AND outcome = 'starting'`,
       [runId, detail],
     );
+  }
+
+  /**
+   * Settles one run left `starting` for longer than `olderThanMs`: the server that claimed it
+   * stopped, or lost the database, before recording its job. `started` with the job that the run's
+   * Idempotency-Key made, if that job was created; otherwise `failed` (STUCK_START_DETAIL). Null
+   * when no run is stuck.
+   */
+  async resolveStuckStart(olderThanMs: number): Promise<ScheduleRun | null> {
+    return this.db.transaction(async (manager) => {
+      const [stuck] = rowsOf<{ id: string; schedule_id: string; due_at: Date; owner: string }>(
+        await manager.query(
+          `SELECT r.id, r.schedule_id, r.due_at, s.owner
+             FROM export_schedule_runs r JOIN export_schedules s ON s.id = r.schedule_id
+            WHERE r.outcome = 'starting' AND r.created_at < now() - $1 * interval '1 millisecond'
+            ORDER BY r.created_at LIMIT 1
+            FOR UPDATE OF r SKIP LOCKED`,
+          [olderThanMs],
+        ),
+      );
+      if (!stuck) return null;
+      const made = await this.idempotencyKeys.find(
+        manager,
+        stuck.owner,
+        runIdempotencyKey(stuck.schedule_id, stuck.due_at),
+      );
+      const [row] = rowsOf<RunRow>(
+        await manager.query(
+          `WITH resolved AS (
+             UPDATE export_schedule_runs
+                SET outcome = $2, job_id = $3, detail = $4, settled = $2 = 'failed'
+              WHERE id = $1 RETURNING *)
+           SELECT ${RUN_COLUMNS} FROM resolved r LEFT JOIN export_jobs j ON j.id = r.job_id`,
+          made ? [stuck.id, 'started', made.jobId, null] : [stuck.id, 'failed', null, STUCK_START_DETAIL],
+        ),
+      );
+      return toRun(row);
+    });
   }
 
   /**

@@ -16,7 +16,7 @@ import { ExportsService } from '../exports/exports.service';
 import { RetentionService } from '../retention/retention.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { RunChanges } from './run-changes';
-import { ChangeSummary, Schedule, ScheduleRun } from './schedule';
+import { ChangeSummary, runIdempotencyKey, Schedule, ScheduleRun } from './schedule';
 import { DueClaim, DueDecision, ScheduleRepository } from './schedule-repository';
 import { planDueRuns, ScheduleTiming } from './schedule-timing';
 
@@ -25,9 +25,10 @@ const RECHECK_MS = 100;
 
 /**
  * Starts due runs on every server: each pass claims due schedules one at a time (SKIP LOCKED, so
- * every run is decided by one server), starts their jobs through the exports service, then settles
- * runs whose job ended (change summary, expiry of runs beyond `keep_runs`). The next pass comes
- * when the earliest schedule is due, or after SIGNAL_FALLBACK_POLL to see other servers' changes.
+ * every run is decided by one server), starts their jobs through the exports service, settles runs
+ * left `starting` past JOB_LEASE by a server that stopped, then settles runs whose job ended
+ * (change summary, expiry of runs beyond `keep_runs`). The next pass comes when the earliest
+ * schedule is due, or after SIGNAL_FALLBACK_POLL to see other servers' changes.
  */
 @Injectable()
 export class ScheduleRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -62,6 +63,7 @@ export class ScheduleRunner implements OnApplicationBootstrap, BeforeApplication
     const poll = this.config.signalFallbackPollMs;
     try {
       while (!this.loop.isStopped && (await this.startNextDueRun()));
+      while (!this.loop.isStopped && (await this.resolveNextStuckRun()));
       while (!this.loop.isStopped && (await this.settleNextEndedRun()));
       // Still due after the claims: another server is deciding it; look again shortly, not at once.
       const untilDue = Math.max((await this.store.msUntilNextDue()) ?? poll, RECHECK_MS);
@@ -111,12 +113,16 @@ export class ScheduleRunner implements OnApplicationBootstrap, BeforeApplication
       return;
     }
     try {
-      // The key makes the run's job unique even if the same due time were ever claimed twice.
       const { job } = await this.exports.create(schedule.parameters, caller, {
-        idempotencyKey: `schedule:${schedule.id}:${run.dueAt.toISOString()}`,
+        idempotencyKey: runIdempotencyKey(schedule.id, run.dueAt),
         ...(schedule.webhook ? { webhook: { ...schedule.webhook, scheduleId: schedule.id } } : {}),
       });
-      await this.store.recordStarted(run.id, job.id);
+      if (!(await this.store.recordStarted(run.id, job.id))) {
+        this.logger.warn(
+          `Schedule ${schedule.id}: the run due ${run.dueAt.toISOString()} started as job ${job.id}, but its record is gone`,
+        );
+        return;
+      }
       this.logger.log(
         `Schedule ${schedule.id}: the run due ${run.dueAt.toISOString()} started as job ${job.id}`,
       );
@@ -128,6 +134,28 @@ export class ScheduleRunner implements OnApplicationBootstrap, BeforeApplication
           : error.message;
       await this.store.recordFailed(run.id, detail);
     }
+  }
+
+  /**
+   * Settles one run left `starting` for longer than JOB_LEASE (the lease a running job's server
+   * has to show it is alive): its server stopped between claiming it and recording its job. False
+   * when there is none.
+   */
+  private async resolveNextStuckRun(): Promise<boolean> {
+    const run = await this.store.resolveStuckStart(this.config.jobLeaseMs);
+    if (!run) return false;
+    const due = run.dueAt.toISOString();
+    if (run.jobId) {
+      this.logger.warn(
+        `Schedule ${run.scheduleId}: the run due ${due} was left starting; its job ${run.jobId} exists, so it started`,
+      );
+    } else {
+      this.logger.warn(
+        `Schedule ${run.scheduleId}: the run due ${due} was left starting without a job; failed`,
+      );
+    }
+    await this.expireBeyondKept(run.scheduleId);
+    return true;
   }
 
   /** Settles one started run whose job ended; false when there is none. */

@@ -1,7 +1,8 @@
 import { ApiProperty, getSchemaPath } from '@nestjs/swagger';
 import { PageView } from '../common/http/paging';
 import { ExportParameters } from '../export-parameters/export-parameters';
-import { JobOwnerView } from '../exports/job-views';
+import { RecordedAuditEvent } from '../audit/audit-event';
+import { eventView, JobEventView, JobOwnerView } from '../exports/job-views';
 import { JOB_STATUSES, JobStatus } from '../jobs/export-job';
 import { ApiWebhookViewOrNull, WebhookView, webhookView } from '../webhooks/webhook-views';
 import { ChangeSummary, RUN_OUTCOMES, RunOutcome, Schedule, ScheduleRun } from './schedule';
@@ -101,7 +102,8 @@ export class ScheduleRunView {
     enum: RUN_OUTCOMES,
     description:
       '`started`: its export job was created; `skipped`: the previous run was still going; `failed`: no ' +
-      'job could be created (see `detail`); `starting`: the job is being created',
+      'job could be created (see `detail`), also when the server starting it stopped first; `starting`: the ' +
+      'job is being created (a run left so for longer than JOB_LEASE is settled by any server)',
   })
   outcome: RunOutcome;
   @ApiProperty({
@@ -146,4 +148,13 @@ export function runView(run: ScheduleRun): ScheduleRunView {
     changes: run.changeSummary,
     created_at: run.createdAt.toISOString(),
   };
+}
+
+export class ScheduleEventsView {
+  @ApiProperty({ format: 'uuid' }) schedule_id: string;
+  @ApiProperty({ type: [JobEventView] }) events: JobEventView[];
+}
+
+export function scheduleEventsView(scheduleId: string, events: RecordedAuditEvent[]): ScheduleEventsView {
+  return { schedule_id: scheduleId, events: events.map(eventView) };
 }

@@ -33,13 +33,27 @@ export interface Schedule {
 
 /**
  * What became of one due run: `starting` while its job is being created, `started` with a job,
- * `skipped` because the previous run's job was still going, `failed` when no job could be created.
+ * `skipped` because the previous run's job was still going, `failed` when no job could be created
+ * (also when the server starting it stopped before creating the job: see STUCK_START_DETAIL).
  */
 export const RUN_OUTCOMES = ['starting', 'started', 'skipped', 'failed'] as const;
 export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 
 /** Resources added, removed, changed and renamed against the previous completed run, per resource type. */
 export type ChangeSummary = Record<string, ChangeCounts>;
+
+/**
+ * The Idempotency-Key a run's job is created with: one job per due time, even if the time were
+ * claimed twice, and how a run left `starting` finds the job its server created before it stopped.
+ */
+export function runIdempotencyKey(scheduleId: string, dueAt: Date): string {
+  return `schedule:${scheduleId}:${dueAt.toISOString()}`;
+}
+
+/** Why a run left `starting` (past JOB_LEASE) without a job is `failed`. */
+export const STUCK_START_DETAIL =
+  'The server starting this run stopped (or lost the database) before it created the export job; ' +
+  'the run is not retried.';
 
 export interface ScheduleRun {
   id: string;

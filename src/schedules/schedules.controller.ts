@@ -8,8 +8,10 @@ import {
   Patch,
   Post,
   Query,
+  Req,
   Res,
   UseGuards,
+  UseInterceptors,
 } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -22,12 +24,14 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { Response } from 'express';
+import { Request, Response } from 'express';
+import { Audited, AuditedInterceptor, AuditSubject } from '../audit/audited.interceptor';
 import { Caller } from '../auth/caller';
 import { CallerGuard, CurrentCaller } from '../auth/caller.guard';
 import { ApiProblemResponses } from '../common/problem-details/api-problem-responses';
 import { ProblemKind } from '../common/problem-details/problem-catalogue';
 import { PageQuery } from '../common/http/paging';
+import { requestContext } from '../logging/request-id';
 import { LINK_NEXT_PAGE, SCHEDULE_LOCATION } from '../openapi/response-headers';
 import { PrincipalRateLimitGuard } from '../rate-limit/rate-limit.guards';
 import { RateLimitClass } from '../rate-limit/rate-limits';
@@ -37,6 +41,8 @@ import { UpdateScheduleDto } from './dto/update-schedule.dto';
 import {
   ResourceTypeChangesView,
   runView,
+  ScheduleEventsView,
+  scheduleEventsView,
   ScheduleListView,
   ScheduleRunListView,
   ScheduleView,
@@ -84,6 +90,8 @@ function paged<T>(res: Response, path: string, limit: number, page: ListPage<T>)
 @ApiExtraModels(ResourceTypeChangesView)
 @Controller('api/v1/schedules')
 @UseGuards(CallerGuard, PrincipalRateLimitGuard)
+@UseInterceptors(AuditedInterceptor)
+@AuditSubject('schedule')
 export class SchedulesController {
   constructor(private readonly schedules: SchedulesService) {}
 
@@ -99,18 +107,25 @@ export class SchedulesController {
   })
   @ApiBody({ type: CreateScheduleDto, examples: CREATE_SCHEDULE_EXAMPLES })
   @ApiCreatedResponse({ type: ScheduleView, headers: { Location: SCHEDULE_LOCATION } })
-  @ApiProblemResponses(...EVERY_ROUTE_PROBLEMS, ...BODY_PROBLEMS, 'schedules-need-server-credentials')
+  @ApiProblemResponses(
+    ...EVERY_ROUTE_PROBLEMS,
+    ...BODY_PROBLEMS,
+    'schedules-need-server-credentials',
+    'too-many-schedules',
+  )
   async create(
     @Body() body: CreateScheduleDto,
     @CurrentCaller() caller: Caller,
+    @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ScheduleView> {
-    const schedule = await this.schedules.create(body, caller);
+    const schedule = await this.schedules.create(body, caller, requestContext(req));
     res.location(`${SCHEDULES_PATH}/${schedule.id}`);
     return scheduleView(schedule);
   }
 
   @Get()
+  @Audited('schedule.listed')
   @ApiOperation({
     operationId: 'listSchedules',
     summary: "List the caller's schedules, newest first",
@@ -130,6 +145,7 @@ export class SchedulesController {
 
   @Get(':id')
   @ApiScheduleIdParam()
+  @Audited('schedule.read')
   @ApiOperation({
     operationId: 'getSchedule',
     summary: 'A schedule',
@@ -161,8 +177,9 @@ export class SchedulesController {
     @Param('id') id: string,
     @Body() body: UpdateScheduleDto,
     @CurrentCaller() caller: Caller,
+    @Req() req: Request,
   ): Promise<ScheduleView> {
-    return scheduleView(await this.schedules.update(id, body, caller));
+    return scheduleView(await this.schedules.update(id, body, caller, requestContext(req)));
   }
 
   @Delete(':id')
@@ -176,12 +193,13 @@ export class SchedulesController {
   })
   @ApiNoContentResponse({ description: 'The schedule is deleted' })
   @ApiProblemResponses(...SCHEDULE_ROUTE_PROBLEMS)
-  async delete(@Param('id') id: string, @CurrentCaller() caller: Caller): Promise<void> {
-    await this.schedules.delete(id, caller);
+  async delete(@Param('id') id: string, @CurrentCaller() caller: Caller, @Req() req: Request): Promise<void> {
+    await this.schedules.delete(id, caller, requestContext(req));
   }
 
   @Get(':id/runs')
   @ApiScheduleIdParam()
+  @Audited('schedule.runs_read')
   @ApiOperation({
     operationId: 'listScheduleRuns',
     summary: "A schedule's runs, latest first",
@@ -202,5 +220,22 @@ export class SchedulesController {
       runs: page.items.map(runView),
       ...paged(res, `${SCHEDULES_PATH}/${id}/runs`, query.limit, page),
     };
+  }
+
+  @Get(':id/events')
+  @ApiScheduleIdParam()
+  @Audited('schedule.events_read')
+  @ApiOperation({
+    operationId: 'getScheduleEvents',
+    summary: "A schedule's audit trail",
+    description:
+      'Who created, changed, paused, resumed or read the schedule, and requests about it that were refused, ' +
+      'oldest first. Its runs’ jobs have trails of their own (GET /api/v1/exports/{id}/events).',
+  })
+  @ApiOkResponse({ type: ScheduleEventsView })
+  @ApiProblemResponses(...SCHEDULE_ROUTE_PROBLEMS)
+  async events(@Param('id') id: string, @CurrentCaller() caller: Caller): Promise<ScheduleEventsView> {
+    const { schedule, events } = await this.schedules.events(id, caller);
+    return scheduleEventsView(schedule.id, events);
   }
 }

@@ -1,4 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AuditAction, AuditEvent, RecordedAuditEvent } from '../audit/audit-event';
+import { AuditTrail } from '../audit/audit-trail';
+import { principalAuditFields } from '../audit/request-audit-fields';
 import { Caller } from '../auth/caller';
 import { DomainError } from '../common/domain-error';
 import { RequestValidationError } from '../common/validation/request-validation.error';
@@ -17,6 +20,9 @@ import { Schedule, ScheduleRun } from './schedule';
 import { ScheduleChanges, ScheduleRepository } from './schedule-repository';
 import { ScheduleRunner } from './schedule-runner';
 import { ScheduleTiming, TimingProblem } from './schedule-timing';
+
+/** The request behind an operation, as the audit trail records it. */
+export type RequestContext = Pick<AuditEvent, 'requestId' | 'clientIp'>;
 
 export interface ListPage<T> {
   items: T[];
@@ -38,6 +44,7 @@ function checkedCursor(cursor: string | undefined): JobListPosition | undefined 
 /**
  * The schedules use cases. A schedule is owned and seen like a job (canAccess, JOB_VISIBILITY);
  * its runs use the server's client credentials, since a caller's bearer token cannot be kept.
+ * Creating, changing and deleting one are in the audit trail, each written before it is answered.
  */
 @Injectable()
 export class SchedulesService {
@@ -45,27 +52,46 @@ export class SchedulesService {
     private readonly store: ScheduleRepository,
     private readonly runner: ScheduleRunner,
     private readonly webhooks: WebhooksService,
+    private readonly audit: AuditTrail,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async create(body: CreateScheduleDto, caller: Caller): Promise<Schedule> {
+  /** At most MAX_SCHEDULES_PER_OWNER per owner (the count is taken under a lock: see the repository). */
+  async create(body: CreateScheduleDto, caller: Caller, context: RequestContext): Promise<Schedule> {
     this.refuseWithoutServerCredentials();
     const timing = this.checkedTiming(body.cron, body.time_zone);
     const webhook = body.webhook ? await this.webhooks.accept(body.webhook) : null;
     const { principal } = caller;
-    const schedule = await this.store.create({
-      name: body.name,
-      cron: body.cron,
-      timeZone: body.time_zone,
-      parameters: toExportParameters(body.export),
-      keepRuns: body.keep_runs,
-      webhook,
-      owner: principal.key,
-      ownerKind: principal.kind,
-      ownerId: principal.id,
-      ownerName: principal.name,
-      organizationId: principal.organizationId,
-      nextRunAt: timing.nextAfter(new Date()),
+    const limit = this.config.maxSchedulesPerOwner;
+    const schedule = await this.store.create(
+      {
+        name: body.name,
+        cron: body.cron,
+        timeZone: body.time_zone,
+        parameters: toExportParameters(body.export),
+        keepRuns: body.keep_runs,
+        webhook,
+        owner: principal.key,
+        ownerKind: principal.kind,
+        ownerId: principal.id,
+        ownerName: principal.name,
+        organizationId: principal.organizationId,
+        nextRunAt: timing.nextAfter(new Date()),
+      },
+      limit,
+    );
+    if (!schedule) {
+      throw new DomainError(
+        'too-many-schedules',
+        `You already have ${limit} schedules, the most one owner may have on this server ` +
+          '(MAX_SCHEDULES_PER_OWNER); delete one first.',
+        { limit },
+      );
+    }
+    await this.recordOperation('schedule.created', schedule.id, caller, context, 201, {
+      name: schedule.name,
+      cron: schedule.cron,
+      time_zone: schedule.timeZone,
     });
     this.runner.scheduleChanged();
     return schedule;
@@ -94,7 +120,12 @@ export class SchedulesService {
    * Pauses, resumes or changes a schedule. Resuming or a new timing sets the next run from now:
    * runs while paused are neither started nor counted as missed.
    */
-  async update(id: string, body: UpdateScheduleDto, caller: Caller): Promise<Schedule> {
+  async update(
+    id: string,
+    body: UpdateScheduleDto,
+    caller: Caller,
+    context: RequestContext,
+  ): Promise<Schedule> {
     const schedule = await this.get(id, caller);
     const changes: ScheduleChanges = {};
     if (body.name !== undefined) changes.name = body.name;
@@ -117,6 +148,13 @@ export class SchedulesService {
     }
     const updated = await this.store.update(schedule.id, changes);
     if (!updated) throw new DomainError('schedule-not-found', `No schedule ${JSON.stringify(id)} exists.`);
+    // Which fields were given, not their values: a webhook's secret must not reach the trail.
+    const fields = (Object.keys(body) as (keyof UpdateScheduleDto)[]).filter(
+      (field) => body[field] !== undefined,
+    );
+    const action =
+      body.paused === undefined ? 'schedule.changed' : body.paused ? 'schedule.paused' : 'schedule.resumed';
+    await this.recordOperation(action, schedule.id, caller, context, 200, { fields });
     this.runner.scheduleChanged();
     return updated;
   }
@@ -125,10 +163,19 @@ export class SchedulesService {
    * Deletes the schedule and its run records; the jobs it started stay, as ordinary jobs (their
    * webhooks announce their ends, without a change summary).
    */
-  async delete(id: string, caller: Caller): Promise<void> {
+  async delete(id: string, caller: Caller, context: RequestContext): Promise<void> {
     const schedule = await this.get(id, caller);
     await this.store.delete(schedule.id);
     await this.webhooks.scheduleDeleted(schedule.id);
+    await this.recordOperation('schedule.deleted', schedule.id, caller, context, 204, {
+      name: schedule.name,
+    });
+  }
+
+  /** The schedule's audit trail, oldest first. */
+  async events(id: string, caller: Caller): Promise<{ schedule: Schedule; events: RecordedAuditEvent[] }> {
+    const schedule = await this.get(id, caller);
+    return { schedule, events: await this.audit.eventsOfSchedule(schedule.id) };
   }
 
   async runs(
@@ -139,6 +186,25 @@ export class SchedulesService {
     const schedule = await this.get(id, caller);
     const page = await this.store.listRuns(schedule.id, query.limit, checkedCursor(query.cursor));
     return { items: page.items, nextCursor: page.next ? encodeListCursor(page.next) : null };
+  }
+
+  private recordOperation(
+    action: AuditAction,
+    scheduleId: string,
+    caller: Caller,
+    context: RequestContext,
+    httpStatus: number,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    return this.audit.record({
+      action,
+      outcome: 'success',
+      scheduleId,
+      ...principalAuditFields(caller.principal),
+      httpStatus,
+      ...context,
+      detail,
+    });
   }
 
   private checkedTiming(cron: string, timeZone: string): ScheduleTiming {

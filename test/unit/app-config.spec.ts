@@ -20,6 +20,7 @@ describe('loadAppConfig', () => {
       genesys: { oauthClientId: undefined, oauthClientSecret: undefined, region: undefined },
       zipLevel: 6,
       downloadAccelRedirect: undefined,
+      maxSchedulesPerOwner: 50,
     });
   });
 
@@ -45,6 +46,7 @@ describe('loadAppConfig', () => {
       GENESYSCLOUD_REGION: 'some-new-region-9',
       ZIP_LEVEL: '9',
       DOWNLOAD_ACCEL_REDIRECT: '/protected-exports/',
+      MAX_SCHEDULES_PER_OWNER: '0',
     });
     expect(config).toMatchObject({
       port: 9090,
@@ -62,6 +64,7 @@ describe('loadAppConfig', () => {
       genesys: { oauthClientId: 'id', oauthClientSecret: 'secret', region: 'some-new-region-9' },
       zipLevel: 9,
       downloadAccelRedirect: '/protected-exports/',
+      maxSchedulesPerOwner: 0,
     });
   });
 
@@ -86,6 +89,8 @@ describe('loadAppConfig', () => {
     ['ZIP_LEVEL', 'fast'],
     ['DOWNLOAD_ACCEL_REDIRECT', 'protected-exports'],
     ['DOWNLOAD_ACCEL_REDIRECT', '/protected exports/'],
+    ['MAX_SCHEDULES_PER_OWNER', '-1'],
+    ['MAX_SCHEDULES_PER_OWNER', 'many'],
   ])('refuses %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadAppConfig({ [name]: value })).toThrow(InvalidConfigurationError);
     expect(() => loadAppConfig({ [name]: value })).toThrow(new RegExp(`${name}=`));

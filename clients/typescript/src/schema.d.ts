@@ -304,6 +304,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/schedules/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A schedule's audit trail
+         * @description Who created, changed, paused, resumed or read the schedule, and requests about it that were refused, oldest first. Its runs’ jobs have trails of their own (GET /api/v1/exports/{id}/events).
+         */
+        get: operations["getScheduleEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/exports/{id}/webhook-deliveries": {
         parameters: {
             query?: never;
@@ -880,7 +900,7 @@ export interface components {
              */
             due_at: string;
             /**
-             * @description `started`: its export job was created; `skipped`: the previous run was still going; `failed`: no job could be created (see `detail`); `starting`: the job is being created
+             * @description `started`: its export job was created; `skipped`: the previous run was still going; `failed`: no job could be created (see `detail`), also when the server starting it stopped first; `starting`: the job is being created (a run left so for longer than JOB_LEASE is settled by any server)
              * @enum {string}
              */
             outcome: "starting" | "started" | "skipped" | "failed";
@@ -912,6 +932,11 @@ export interface components {
             /** @description The next page (also in the `Link` header, rel="next"); null on the last page */
             next: string | null;
             runs: components["schemas"]["ScheduleRunView"][];
+        };
+        ScheduleEventsView: {
+            /** Format: uuid */
+            schedule_id: string;
+            events: components["schemas"]["JobEventView"][];
         };
         WebhookAttemptView: {
             attempt: number;
@@ -2485,7 +2510,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
                 };
             };
-            /** @description Conflict: schedules-need-server-credentials */
+            /** @description Conflict: schedules-need-server-credentials, too-many-schedules */
             409: {
                 headers: {
                     /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
@@ -2875,6 +2900,80 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Unauthorized: unauthenticated */
+            401: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description How to authenticate (RFC 6750) */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Not Found: schedule-not-found */
+            404: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Too Many Requests: rate-limited */
+            429: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+            /** @description Service Unavailable: identity-provider-unavailable, database-unavailable */
+            503: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before sending the request again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDocument"];
+                };
+            };
+        };
+    };
+    getScheduleEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The `schedule_id` */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleEventsView"];
                 };
             };
             /** @description Unauthorized: unauthenticated */

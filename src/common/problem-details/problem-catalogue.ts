@@ -113,6 +113,15 @@ export const PROBLEM_KINDS: Record<ProblemKind, ProblemKindInfo> = {
       'GENESYSCLOUD_REGION.',
     exampleInstance: '/api/v1/schedules',
   },
+  'too-many-schedules': {
+    status: 409,
+    ownType: true,
+    exampleDetail:
+      'You already have 50 schedules, the most one owner may have on this server (MAX_SCHEDULES_PER_OWNER); ' +
+      'delete one first.',
+    exampleExtensions: { limit: 50 },
+    exampleInstance: '/api/v1/schedules',
+  },
   'job-conflict': {
     status: 409,
     ownType: true,
