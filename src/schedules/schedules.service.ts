@@ -149,9 +149,9 @@ export class SchedulesService {
     const updated = await this.store.update(schedule.id, changes);
     if (!updated) throw new DomainError('schedule-not-found', `No schedule ${JSON.stringify(id)} exists.`);
     // Which fields were given, not their values: a webhook's secret must not reach the trail.
-    const fields = (Object.keys(body) as (keyof UpdateScheduleDto)[]).filter(
-      (field) => body[field] !== undefined,
-    );
+    const fields = (Object.keys(body) as (keyof UpdateScheduleDto)[])
+      .filter((field) => body[field] !== undefined)
+      .sort();
     const action =
       body.paused === undefined ? 'schedule.changed' : body.paused ? 'schedule.paused' : 'schedule.resumed';
     await this.recordOperation(action, schedule.id, caller, context, 200, { fields });

@@ -3,44 +3,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import TestAgent from 'supertest/lib/agent';
 import { sleep, waitForJob } from '../support/jobs';
+import { RunBody, runsOf, waitForRuns } from '../support/schedules';
 import { ENV_CREDENTIALS, startTestApp, TestApp } from '../support/test-app';
 
 /** Runs every 2 s: the shortest that SCHEDULE_MIN_INTERVAL=2s allows, so the tests see many runs quickly. */
 const EVERY_TWO_SECONDS = '*/2 * * * * *';
 const FAST_ENV = { ...ENV_CREDENTIALS, SCHEDULE_MIN_INTERVAL: '2s' };
 const FAST_EXPORT = { include_filter_resources: ['genesyscloud_user', 'genesyscloud_group'] };
-
-interface RunBody {
-  run_id: string;
-  due_at: string;
-  outcome: string;
-  job_id: string | null;
-  job_status: string | null;
-  detail: string | null;
-  changes: Record<string, Record<string, number>> | null;
-}
-
-async function runsOf(http: TestAgent, id: string): Promise<RunBody[]> {
-  const res = await http.get(`/api/v1/schedules/${id}/runs?limit=100`);
-  expect(res.status).toBe(200);
-  return res.body.runs as RunBody[];
-}
-
-/** Polls the schedule's runs (latest first) until `done` holds; fails after `timeoutMs`. */
-async function waitForRuns(
-  http: TestAgent,
-  id: string,
-  done: (runs: RunBody[]) => boolean,
-  timeoutMs = 45_000,
-): Promise<RunBody[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const runs = await runsOf(http, id);
-    if (done(runs)) return runs;
-    if (Date.now() > deadline) throw new Error(`runs of ${id} never matched: ${JSON.stringify(runs)}`);
-    await sleep(250);
-  }
-}
 
 async function createSchedule(http: TestAgent, body: object): Promise<string> {
   const res = await http.post('/api/v1/schedules').send({
