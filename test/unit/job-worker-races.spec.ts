@@ -12,6 +12,7 @@ import {
 import { JobQueue, LeaseTerms, RunEnd, SweptJob } from '../../src/jobs/job-queue';
 import { JobSignal, JobSignals } from '../../src/jobs/job-signals';
 import { JobWorker, JobWorkerSettings } from '../../src/jobs/job-worker';
+import { until } from '../support/until';
 
 /** The job queue in memory, with the same guarded state changes as the PostgreSQL one. */
 class MemoryQueue extends JobQueue {
@@ -202,14 +203,6 @@ const SUCCEEDED: JobRunResult = {
 };
 
 /** Waits for a condition the worker reaches asynchronously (bounded, so a bug fails the test). */
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`never happened: ${what}`);
-}
-
 describe('JobWorker lifecycle races (in-memory queue)', () => {
   let queue: MemoryQueue;
   let handler: ScriptedHandler;
