@@ -1,13 +1,19 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
+import pinoHttp from 'pino-http';
 import { AppModule } from './app.module';
 import { AuditTrail } from './audit/audit-trail';
+import { installPreRouter } from './common/http/pre-router';
 import { requireJsonBody } from './common/http/require-json-body';
 import { ProblemDetailsFilter } from './common/problem-details/problem-details.filter';
 import { createValidationPipe } from './common/validation/validation-pipe';
 import { AppConfig } from './config/app-config';
+import { StatusPollRoute } from './exports/status-poll-route';
+import { pinoHttpOptions } from './logging/pino-http-options';
+import { HttpMetrics } from './metrics/http-metrics';
 import { RejectedRequests } from './metrics/rejected-requests';
 import { setUpOpenApi } from './openapi/openapi';
 
@@ -29,7 +35,19 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   // that makes none keeps that off while sendFile (which only asks whether ETags are on) still sends the zip's.
   app.set('etag', () => undefined);
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new ProblemDetailsFilter(app.get(AuditTrail), app.get(RejectedRequests)));
+  const problems = new ProblemDetailsFilter(app.get(AuditTrail), app.get(RejectedRequests));
+  app.useGlobalFilters(problems);
   setUpOpenApi(app);
+  // The routes answered ahead of Express get the same request log line (a pino-http of the same
+  // options: nestjs-pino keeps its own to itself), metrics and problem documents as the others.
+  const logRequest = pinoHttp(pinoHttpOptions(config));
+  const metrics = app.get(HttpMetrics);
+  installPreRouter(app, [app.get(StatusPollRoute)], {
+    onRequest: (req, res, route) => {
+      logRequest(req, res);
+      metrics.track(req, res, route.template);
+    },
+    onError: (error, req, res) => problems.catch(error, new ExecutionContextHost([req, res])),
+  });
   return app;
 }

@@ -12,6 +12,7 @@ import { ExportsController } from './exports.controller';
 import { ExportsService } from './exports.service';
 import { FollowStreamSlots } from './follow-stream-slots';
 import { READ_ROUTE_SHORTCUT_PATHS, ReadRouteShortcuts } from './read-route-shortcuts';
+import { StatusPollRoute } from './status-poll-route';
 
 /** The exports API; export jobs are run by the jobs worker through the exporter's run handler. */
 @Module({
@@ -28,8 +29,8 @@ import { READ_ROUTE_SHORTCUT_PATHS, ReadRouteShortcuts } from './read-route-shor
     }),
   ],
   controllers: [ExportsController],
-  providers: [ExportsService, FollowStreamSlots],
-  exports: [ExportsService],
+  providers: [ExportsService, FollowStreamSlots, StatusPollRoute],
+  exports: [ExportsService, StatusPollRoute],
 })
 export class ExportsModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -9,17 +9,10 @@ import { ExportsController } from './exports.controller';
 const callerOf = (req: Request) => (req as RequestWithCaller).caller;
 
 /**
- * The reads pollers and dashboards repeat most, by Express path: a job's status, and the list.
- * Each lists its handler's parameters as the decorators take them.
+ * Reads dashboards repeat, by Express path: the list (status polls go through the pre-router, see
+ * StatusPollRoute). Each lists its handler's parameters as the decorators take them.
  */
 const SHORTCUTS: Record<string, RouteShortcut<ExportsController>> = {
-  '/api/v1/exports/:id': new RouteShortcut(ExportsController, 'status', (req, res) => [
-    req.params.id,
-    req.headers['prefer'],
-    req.headers['if-none-match'],
-    callerOf(req),
-    res,
-  ]),
   '/api/v1/exports': new RouteShortcut(ExportsController, 'list', async (req, res, pipes) => [
     await pipes(req.query, { type: 'query', metatype: ListExportsQuery, data: undefined }),
     callerOf(req),

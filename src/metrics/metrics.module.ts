@@ -2,6 +2,7 @@ import { Global, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { JobsModule } from '../jobs/jobs.module';
 import { ExportMetrics } from './export-metrics';
+import { HttpMetrics } from './http-metrics';
 import { HttpMetricsMiddleware } from './http-metrics.middleware';
 import { MetricsController } from './metrics.controller';
 import { RejectedRequests } from './rejected-requests';
@@ -26,8 +27,9 @@ import { RejectedRequests } from './rejected-requests';
     },
     ExportMetrics,
     RejectedRequests,
+    HttpMetrics,
   ],
-  exports: [ExportMetrics, RejectedRequests],
+  exports: [ExportMetrics, RejectedRequests, HttpMetrics],
 })
 export class MetricsModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

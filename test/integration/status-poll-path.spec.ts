@@ -1,0 +1,106 @@
+import { waitForJob } from '../support/jobs';
+import { ServerProcess, startServer, useSharedServerState } from '../support/server-process';
+import { STANDIN_TERRAFORM } from '../support/standin';
+import { ENV_CREDENTIALS, TEST_CLIENT_SECRET } from '../support/test-app';
+
+/**
+ * Status polls are answered ahead of Express (src/common/http/pre-router.ts). Seen from outside,
+ * nothing may differ from the other routes: the request's log line, its id, metrics, the audit
+ * trail, rate limits and problem documents. A server process, so its real log output is read.
+ */
+describe('status polls, as clients and operators see them', () => {
+  const state = useSharedServerState('status-poll');
+  let server: ServerProcess;
+  let jobId: string;
+
+  beforeAll(async () => {
+    server = await startServer({
+      env: {
+        ...ENV_CREDENTIALS,
+        TERRAFORM_BIN: STANDIN_TERRAFORM,
+        DATABASE_URL: state.database.url,
+        EXPORT_BASE_DIR: state.exportBaseDir,
+        LOG_LEVEL: 'info',
+        POLL_RATE_LIMIT_PER_MINUTE: '30',
+      },
+    });
+    const created = await server.http
+      .post('/api/v1/exports')
+      .send({ include_filter_resources: ['genesyscloud_user'] });
+    expect(created.status).toBe(202);
+    jobId = created.body.job_id as string;
+    await waitForJob(server.http, jobId);
+  });
+
+  const requestLines = (requestId: string) =>
+    server
+      .logLines()
+      .filter(
+        (line) =>
+          (line.req as { id?: string } | undefined)?.id === requestId && line.msg === 'request completed',
+      );
+
+  it('logs each poll once, with its request id, status and headers, and never the server secret', async () => {
+    const poll = await server.http.get(`/api/v1/exports/${jobId}`).set('X-Request-Id', 'poll-logged-1');
+    expect(poll.status).toBe(204);
+    expect(poll.headers['x-request-id']).toBe('poll-logged-1');
+    expect(poll.headers['job-status']).toBe('completed');
+    for (let i = 0; i < 50 && requestLines('poll-logged-1').length === 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    const [line, ...more] = requestLines('poll-logged-1');
+    expect(more).toEqual([]);
+    expect(line).toMatchObject({
+      level: 30,
+      req: { method: 'GET', url: `/api/v1/exports/${jobId}`, params: { id: jobId } },
+      res: { statusCode: 204, headers: { 'x-request-id': 'poll-logged-1', 'job-status': 'completed' } },
+    });
+    expect(typeof line.responseTime).toBe('number');
+    expect(server.output).not.toContain(TEST_CLIENT_SECRET);
+  });
+
+  it('answers 304 to the current ETag and 200 with the job to Prefer: return=representation, as documented', async () => {
+    const full = await server.http.get(`/api/v1/exports/${jobId}`).set('Prefer', 'return=representation');
+    expect(full.status).toBe(200);
+    expect(full.headers['preference-applied']).toBe('return=representation');
+    expect(full.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(full.body).toMatchObject({ job_id: jobId, status: 'completed' });
+    const same = await server.http.get(`/api/v1/exports/${jobId}`).set('If-None-Match', full.headers.etag);
+    expect(same.status).toBe(304);
+    expect(same.headers.etag).toBe(full.headers.etag);
+    // A query string or an upper-case id reach the same job.
+    const upper = await server.http.get(`/api/v1/exports/${jobId.toUpperCase()}?ignored=1`);
+    expect(upper.status).toBe(204);
+  });
+
+  it('records each poll in the job’s audit trail with its request id', async () => {
+    await server.http.get(`/api/v1/exports/${jobId}`).set('X-Request-Id', 'poll-audited-1');
+    const events = (await server.http.get(`/api/v1/exports/${jobId}/events`)).body.events as {
+      action: string;
+      request_id: string | null;
+      http_status: number | null;
+    }[];
+    expect(events.filter((event) => event.request_id === 'poll-audited-1')).toEqual([
+      expect.objectContaining({ action: 'job.read', http_status: 204 }),
+    ]);
+  });
+
+  it('refuses with problem documents as every route does: unknown job, bad token, spent budget', async () => {
+    const unknown = await server.http.get('/api/v1/exports/00000000-0000-4000-8000-000000000000');
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(unknown.headers['x-request-id']).toBeDefined();
+
+    const badToken = await server.http.get(`/api/v1/exports/${jobId}`).set('Authorization', 'Basic abc');
+    expect(badToken.status).toBe(401);
+    expect(badToken.headers['www-authenticate']).toContain('Bearer');
+
+    // POLL_RATE_LIMIT_PER_MINUTE is 30: the budget runs out within 40 polls, then 429 with Retry-After.
+    let refused;
+    for (let i = 0; i < 40 && !refused; i++) {
+      const res = await server.http.get(`/api/v1/exports/${jobId}`);
+      if (res.status === 429) refused = res;
+    }
+    expect(refused?.body).toMatchObject({ status: 429 });
+    expect(Number(refused?.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+  });
+});
