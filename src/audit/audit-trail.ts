@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { AuditEvent, READ_ACTIONS, RecordedAuditEvent } from './audit-event';
 import { JobEventRepository } from './job-event.repository';
 
@@ -29,6 +30,15 @@ export class AuditTrail implements BeforeApplicationShutdown, OnModuleDestroy {
   async record(event: AuditEvent): Promise<void> {
     this.logger.log({ audit: event }, event.action);
     await this.track(this.write([{ ...event, occurredAt: new Date() }], event.action));
+  }
+
+  /**
+   * Writes an operation's event in the caller's transaction, so the operation and its record are
+   * committed together (one commit less than `record`); a failure fails the transaction.
+   */
+  async recordWithin(manager: EntityManager, event: AuditEvent): Promise<void> {
+    this.logger.log({ audit: event }, event.action);
+    await this.events.insert([{ ...event, occurredAt: new Date() }], manager);
   }
 
   /** Queues a read's event; it is written within READ_FLUSH_MS (or before the trail is next read). */

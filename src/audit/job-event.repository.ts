@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AuditEvent, RecordedAuditEvent } from './audit-event';
 
 const PURGE_BATCH = 10_000;
@@ -26,8 +26,8 @@ const COLUMNS = 12;
 export class JobEventRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Inserts the events in one statement, each with its own time. */
-  async insert(events: readonly RecordedAuditEvent[]): Promise<void> {
+  /** Inserts the events in one statement, each with its own time; in `manager`'s transaction if given. */
+  async insert(events: readonly RecordedAuditEvent[], manager?: EntityManager): Promise<void> {
     if (events.length === 0) return;
     const values: unknown[] = [];
     const rows = events.map((event) => {
@@ -48,7 +48,7 @@ export class JobEventRepository {
       const first = values.length - COLUMNS + 1;
       return `(${Array.from({ length: COLUMNS }, (_, i) => `$${first + i}`).join(', ')})`;
     });
-    await this.dataSource.query(
+    await (manager ?? this.dataSource).query(
       `INSERT INTO job_events
          (occurred_at, job_id, schedule_id, principal, principal_name, organization_id, action, outcome, http_status,
           request_id, client_ip, detail)

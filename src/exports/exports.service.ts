@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
-import { RecordedAuditEvent } from '../audit/audit-event';
+import { AuditEvent, RecordedAuditEvent } from '../audit/audit-event';
 import { AuditTrail } from '../audit/audit-trail';
 import { principalAuditFields } from '../audit/request-audit-fields';
 import { Caller } from '../auth/caller';
@@ -109,6 +109,14 @@ export class ExportsService {
       );
     }
     const { principal } = caller;
+    const createdEvent = (jobId: string): AuditEvent => ({
+      action: 'job.created',
+      outcome: 'success',
+      jobId,
+      ...principalAuditFields(principal),
+      httpStatus: 202,
+      ...context,
+    });
     const outcome = await this.store.create(
       {
         parameters,
@@ -124,25 +132,20 @@ export class ExportsService {
       idempotencyKey === undefined
         ? undefined
         : { key: checkedIdempotencyKey(idempotencyKey), fingerprint: fingerprint(parameters, webhook) },
-      webhook && ((manager, job) => this.webhooks.attach(manager, job.id, webhook)),
+      // The webhook and the audit record are committed with the job: it never exists without
+      // them, and the trail never shows it started before it was created.
+      async (manager, job) => {
+        if (webhook) await this.webhooks.attach(manager, job.id, webhook);
+        await this.audit.recordWithin(manager, createdEvent(job.id));
+      },
     );
     switch (outcome.kind) {
       case 'created':
-      case 'replayed': {
-        const replayed = outcome.kind === 'replayed';
-        // Recorded before the job is queued, so the trail never shows it started before it was created.
-        await this.audit.record({
-          action: 'job.created',
-          outcome: 'success',
-          jobId: outcome.job.id,
-          ...principalAuditFields(principal),
-          httpStatus: 202,
-          ...context,
-          ...(replayed ? { detail: { replayed } } : {}),
-        });
-        if (!replayed) this.runner.enqueue(outcome.job, caller.credentials);
-        return { job: outcome.job, replayed };
-      }
+        this.runner.enqueue(outcome.job, caller.credentials);
+        return { job: outcome.job, replayed: false };
+      case 'replayed':
+        await this.audit.record({ ...createdEvent(outcome.job.id), detail: { replayed: true } });
+        return { job: outcome.job, replayed: true };
       case 'key-reused':
         throw new DomainError(
           'idempotency-key-reused',

@@ -134,9 +134,13 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
     return this.accepting;
   }
 
-  /** Queues a new job; a bearer token is held in memory until its run ends. */
+  /**
+   * Queues a new job; a bearer token is held in memory until its run ends. A free slot here takes
+   * it at once; the signal is for the other servers (and comes back here as a no-op).
+   */
   enqueue(job: ExportJob, credentials: ExporterCredentials): void {
     if (job.credentialSource === 'bearer') this.credentials.hold(job.id, credentials);
+    this.startPendingJobs();
     this.signals
       .publish({ kind: 'pending', jobId: job.id })
       .catch((error: unknown) => this.logger.warn(`Could not announce job ${job.id}: ${String(error)}`));
