@@ -11,6 +11,7 @@ import { requireJsonBody } from './common/http/require-json-body';
 import { ProblemDetailsFilter } from './common/problem-details/problem-details.filter';
 import { createValidationPipe } from './common/validation/validation-pipe';
 import { AppConfig } from './config/app-config';
+import { ListRoute } from './exports/list-route';
 import { StatusPollRoute } from './exports/status-poll-route';
 import { pinoHttpOptions } from './logging/pino-http-options';
 import { HttpMetrics } from './metrics/http-metrics';
@@ -42,7 +43,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   // options: nestjs-pino keeps its own to itself), metrics and problem documents as the others.
   const logRequest = pinoHttp(pinoHttpOptions(config));
   const metrics = app.get(HttpMetrics);
-  installPreRouter(app, [app.get(StatusPollRoute)], {
+  installPreRouter(app, [app.get(StatusPollRoute), app.get(ListRoute)], {
     onRequest: (req, res, route) => {
       logRequest(req, res);
       metrics.track(req, res, route.template);

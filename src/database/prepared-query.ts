@@ -26,7 +26,24 @@ export async function preparedQuery<R extends QueryResultRow>(
   text: string,
   values: unknown[],
 ): Promise<R[]> {
-  const pool = (db.driver as PostgresDriver).master as Pool;
-  const { rows } = await pool.query<R>({ name: statementName(text), text, values });
+  const { rows } = await poolOf(db).query<R>({ name: statementName(text), text, values });
   return rows;
+}
+
+/**
+ * A read as a plain (unnamed) statement on the same pool, for texts that vary with the request or
+ * whose best plan depends on its values (list pages): planned each time, but still without
+ * TypeORM's per-query machinery.
+ */
+export async function poolQuery<R extends QueryResultRow>(
+  db: DataSource,
+  text: string,
+  values: unknown[],
+): Promise<R[]> {
+  const { rows } = await poolOf(db).query<R>(text, values);
+  return rows;
+}
+
+function poolOf(db: DataSource): Pool {
+  return (db.driver as PostgresDriver).master as Pool;
 }

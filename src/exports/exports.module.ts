@@ -1,4 +1,4 @@
-import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { ExporterModule } from '../exporter/exporter.module';
@@ -11,7 +11,7 @@ import { ExportLifecycleRecorder } from './export-lifecycle-recorder';
 import { ExportsController } from './exports.controller';
 import { ExportsService } from './exports.service';
 import { FollowStreamSlots } from './follow-stream-slots';
-import { READ_ROUTE_SHORTCUT_PATHS, ReadRouteShortcuts } from './read-route-shortcuts';
+import { ListRoute } from './list-route';
 import { StatusPollRoute } from './status-poll-route';
 
 /** The exports API; export jobs are run by the jobs worker through the exporter's run handler. */
@@ -29,14 +29,7 @@ import { StatusPollRoute } from './status-poll-route';
     }),
   ],
   controllers: [ExportsController],
-  providers: [ExportsService, FollowStreamSlots, StatusPollRoute],
-  exports: [ExportsService, StatusPollRoute],
+  providers: [ExportsService, FollowStreamSlots, StatusPollRoute, ListRoute],
+  exports: [ExportsService, StatusPollRoute, ListRoute],
 })
-export class ExportsModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    // After the logging and metrics middleware; answers status polls and lists before Nest's router would.
-    consumer
-      .apply(ReadRouteShortcuts)
-      .forRoutes(...READ_ROUTE_SHORTCUT_PATHS.map((path) => ({ path: path.slice(1), method: RequestMethod.GET })));
-  }
-}
+export class ExportsModule {}

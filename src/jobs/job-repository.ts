@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { preparedQuery } from '../database/prepared-query';
+import { poolQuery, preparedQuery } from '../database/prepared-query';
 import { DatabaseLocks } from './database-locks';
 import {
   ExportJob,
@@ -221,13 +221,12 @@ export class JobRepository {
     if (query.after)
       conditions.push(afterPositionCondition({ time: 'created_at', id: 'id' }, query.after, parameters));
     // One more than asked: whether it exists says if there is a next page, without counting.
-    const rows = rowsOf<JobRow & { list_position: string }>(
-      await this.db.query(
-        `SELECT ${JOB_COLUMNS}, created_at::text AS list_position FROM export_jobs
-          WHERE ${conditions.join(' AND ')}
-          ORDER BY created_at DESC, id LIMIT $1`,
-        parameters,
-      ),
+    const rows = await poolQuery<JobRow & { list_position: string }>(
+      this.db,
+      `SELECT ${JOB_COLUMNS}, created_at::text AS list_position FROM export_jobs
+        WHERE ${conditions.join(' AND ')}
+        ORDER BY created_at DESC, id LIMIT $1`,
+      parameters,
     );
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);

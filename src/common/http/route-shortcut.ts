@@ -26,13 +26,13 @@ export type RouteArguments = (
 type Enhancer = Type | object;
 
 /**
- * A controller route answered from Express middleware mounted on the route's own path (so the
- * logging and metrics middleware ran before it and Express named the route), instead of through
- * Nest's router. The route's guards (global, controller, method, in that order) and interceptors
- * are read from its metadata and called with the same execution context, then its handler, and
- * the answer is sent as Nest's Express adapter sends it; errors reach the application's exception
- * filters as a middleware's do. What is left out is Nest's per-request machinery (parameter
- * factories and the pipe, guard and interceptor consumers), a good part of a status poll's cost.
+ * A controller route answered outside Nest's router (by the pre-router, pre-router.ts, which has
+ * already logged, timed and given the request Express's prototypes). The route's guards (global,
+ * controller, method, in that order) and interceptors are read from its metadata and called with
+ * the same execution context, then its handler, and the answer is sent as Nest's Express adapter
+ * sends it; errors are thrown to the caller, which hands them to the exception filter. What is
+ * left out is Nest's per-request machinery (parameter factories and the pipe, guard and
+ * interceptor consumers), a good part of a short read's cost.
  *
  * `args` stands for the handler's parameter decorators; parameters that Nest runs through pipes
  * must go through `pipes` (plain strings may not: the validation pipe hands them back unchanged).

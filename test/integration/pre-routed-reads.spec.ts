@@ -4,11 +4,11 @@ import { STANDIN_TERRAFORM } from '../support/standin';
 import { ENV_CREDENTIALS, TEST_CLIENT_SECRET } from '../support/test-app';
 
 /**
- * Status polls are answered ahead of Express (src/common/http/pre-router.ts). Seen from outside,
+ * Status polls and list pages are answered ahead of Express (src/common/http/pre-router.ts). Seen from outside,
  * nothing may differ from the other routes: the request's log line, its id, metrics, the audit
  * trail, rate limits and problem documents. A server process, so its real log output is read.
  */
-describe('status polls, as clients and operators see them', () => {
+describe('status polls and list pages, as clients and operators see them', () => {
   const state = useSharedServerState('status-poll');
   let server: ServerProcess;
   let jobId: string;
@@ -102,5 +102,25 @@ describe('status polls, as clients and operators see them', () => {
     }
     expect(refused?.body).toMatchObject({ status: 429 });
     expect(Number(refused?.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+  });
+
+  it('logs a list page once and counts it under its route, and refuses a bad query as the route does', async () => {
+    const page = await server.http.get('/api/v1/exports?limit=1').set('X-Request-Id', 'list-logged-1');
+    expect(page.status).toBe(200);
+    expect(page.body.jobs.map((job: { job_id: string }) => job.job_id)).toEqual([jobId]);
+    for (let i = 0; i < 50 && requestLines('list-logged-1').length === 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(requestLines('list-logged-1')).toEqual([
+      expect.objectContaining({ res: expect.objectContaining({ statusCode: 200 }) }),
+    ]);
+    const refused = await server.http.get('/api/v1/exports?limit=0');
+    expect(refused.status).toBe(400);
+    const metrics = (await server.http.get('/metrics')).text;
+    expect(metrics).toMatch(
+      /http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/exports",status_code="200"\} [1-9]/,
+    );
+    expect(metrics).toMatch(
+      /http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/exports",status_code="400"\} 1/,
+    );
   });
 });
