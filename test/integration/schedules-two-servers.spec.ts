@@ -1,4 +1,5 @@
 import { sleep, waitForJob } from '../support/jobs';
+import { waitForRuns } from '../support/schedules';
 import { startServer, useSharedServerState } from '../support/server-process';
 import { STANDIN_TERRAFORM } from '../support/standin';
 import { ENV_CREDENTIALS } from '../support/test-app';
@@ -66,5 +67,18 @@ describe('one schedule, two servers', () => {
       `two servers: ${startedJobs.length} runs started, ${byOne} by one server and ${byTwo} by the other`,
     );
     expect(byOne + byTwo).toBe(startedJobs.length);
+
+    // Each completed run after the first has its change summary, whichever server ran it and the
+    // one before it: the same fake org every time, so no changes.
+    const summarised = await waitForRuns(two.http, id, (seen) =>
+      seen
+        .filter((run) => run.job_status === 'completed')
+        .slice(0, -1)
+        .every((run) => run.changes !== null),
+    );
+    const completed = summarised.filter((run) => run.job_status === 'completed');
+    expect(completed.length).toBeGreaterThanOrEqual(2);
+    expect(completed.at(-1)?.changes).toBeNull();
+    for (const run of completed.slice(0, -1)) expect(run.changes).toEqual({});
   });
 });
