@@ -6,6 +6,7 @@ import { requestAuditFields } from '../audit/request-audit-fields';
 import { RequestWithCaller } from '../auth/caller.guard';
 import { CallerResolver } from '../auth/caller-resolver';
 import { PreRoute } from '../common/http/pre-router';
+import { sendJson } from '../common/http/send-json';
 import { clientAddressOf } from '../rate-limit/rate-limit.guards';
 import { RateLimits, REQUEST_CLASS, RequestClass } from '../rate-limit/rate-limits';
 import { ExportsController } from './exports.controller';
@@ -51,9 +52,6 @@ export class StatusPollRoute implements PreRoute {
       res.end();
       return;
     }
-    const json = JSON.stringify(body);
-    res.setHeader('Content-Type', 'application/json; charset=utf-8');
-    res.setHeader('Content-Length', String(Buffer.byteLength(json)));
-    res.end(json);
+    sendJson(res, body);
   }
 }

@@ -12,6 +12,7 @@ import { ApplicationConfig, ModuleRef } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { Request, Response } from 'express';
 import { from, lastValueFrom, Observable } from 'rxjs';
+import { sendJson } from './send-json';
 
 /** Runs a value through the application's global pipes, as Nest does for a decorated parameter. */
 export type ApplyPipes = (value: unknown, metadata: ArgumentMetadata) => Promise<unknown>;
@@ -85,8 +86,8 @@ export class RouteShortcut<C extends object> {
       };
       const body = await lastValueFrom(chain(0), { defaultValue: undefined });
       // ExpressAdapter.reply, with the status the handler set.
-      if (body === undefined || body === null) res.send();
-      else res.json(body);
+      if (body === undefined || body === null) res.end();
+      else sendJson(res, body);
     };
   }
 }
