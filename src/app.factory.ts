@@ -11,8 +11,7 @@ import { requireJsonBody } from './common/http/require-json-body';
 import { ProblemDetailsFilter } from './common/problem-details/problem-details.filter';
 import { createValidationPipe } from './common/validation/validation-pipe';
 import { AppConfig } from './config/app-config';
-import { ListRoute } from './exports/list-route';
-import { StatusPollRoute } from './exports/status-poll-route';
+import { ExportReadRoutes } from './exports/read-routes';
 import { pinoHttpOptions } from './logging/pino-http-options';
 import { HttpMetrics } from './metrics/http-metrics';
 import { RejectedRequests } from './metrics/rejected-requests';
@@ -43,7 +42,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   // options: nestjs-pino keeps its own to itself), metrics and problem documents as the others.
   const logRequest = pinoHttp(pinoHttpOptions(config));
   const metrics = app.get(HttpMetrics);
-  installPreRouter(app, [app.get(StatusPollRoute), app.get(ListRoute)], {
+  installPreRouter(app, app.get(ExportReadRoutes).routes, {
     onRequest: (req, res, route) => {
       logRequest(req, res);
       metrics.track(req, res, route.template);

@@ -12,11 +12,6 @@ const AUDIT_SUBJECT = 'audit:subject';
 /** The audit action a route's successful answers are recorded as. */
 export const Audited = (action: AuditAction) => SetMetadata(AUDIT_ACTION, action);
 
-/** The action a handler's @Audited names, for code that answers the route without Nest's router. */
-export function auditedActionOf(handler: object): AuditAction | undefined {
-  return Reflect.getMetadata(AUDIT_ACTION, handler) as AuditAction | undefined;
-}
-
 /**
  * Records successful requests to @Audited routes, after the handler ran: operations before the
  * answer is sent, reads queued. Rejected requests are recorded where they are turned into problems.

@@ -60,7 +60,7 @@ import { webhookView } from '../webhooks/webhook-views';
 import { ApiCreateExportBody, CreateExportBodyDto } from './dto/create-export-body.dto';
 import { toExportParameters } from './request-parameters';
 import { ExportsService } from './exports.service';
-import { answerJobStatus, jobPath, listPath, noContentOr, setJobHeaders } from './job-response';
+import { jobPath, listPath, noContentOr, notModifiedSince, setJobHeaders } from './job-response';
 import {
   JobAcceptedView,
   JobEventsView,
@@ -249,7 +249,15 @@ export class ExportsController {
     @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) res: Response,
   ): Promise<JobView | undefined> {
-    return answerJobStatus(res, await this.exports.get(id, caller), prefer, ifNoneMatch);
+    const job = await this.exports.get(id, caller);
+    setJobHeaders(res, job);
+    const view = jobView(job);
+    if (notModifiedSince(res, ifNoneMatch, view)) {
+      res.status(304);
+      return undefined;
+    }
+    if (job.status !== 'completed') return view;
+    return noContentOr(res, prefer, { href: `${jobPath(job.id)}/results`, rel: 'results' }, view);
   }
 
   @Delete(':id')

@@ -11,8 +11,7 @@ import { ExportLifecycleRecorder } from './export-lifecycle-recorder';
 import { ExportsController } from './exports.controller';
 import { ExportsService } from './exports.service';
 import { FollowStreamSlots } from './follow-stream-slots';
-import { ListRoute } from './list-route';
-import { StatusPollRoute } from './status-poll-route';
+import { ExportReadRoutes } from './read-routes';
 
 /** The exports API; export jobs are run by the jobs worker through the exporter's run handler. */
 @Module({
@@ -29,7 +28,7 @@ import { StatusPollRoute } from './status-poll-route';
     }),
   ],
   controllers: [ExportsController],
-  providers: [ExportsService, FollowStreamSlots, StatusPollRoute, ListRoute],
-  exports: [ExportsService, StatusPollRoute, ListRoute],
+  providers: [ExportsService, FollowStreamSlots, ExportReadRoutes],
+  exports: [ExportsService, ExportReadRoutes],
 })
 export class ExportsModule {}

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Response } from 'express';
 import { ExportJob, isFinished } from '../jobs/export-job';
-import { JobView, jobView } from './job-views';
 
 /** Seconds a poller should wait before asking again about an unfinished job. */
 export const RETRY_AFTER_SECONDS = 5;
@@ -66,25 +65,4 @@ export function listPath(query: { status?: string; limit: number; cursor?: strin
   params.set('limit', String(query.limit));
   if (query.cursor) params.set('cursor', query.cursor);
   return `/api/v1/exports?${params.toString()}`;
-}
-
-/**
- * A status poll's answer: the job headers and ETag, then 304 while If-None-Match names it, 204
- * with a Link to the results once completed (200 for a client that prefers a body), else 200.
- * Returns the body to send, if any.
- */
-export function answerJobStatus(
-  res: Response,
-  job: ExportJob,
-  prefer: string | undefined,
-  ifNoneMatch: string | undefined,
-): JobView | undefined {
-  setJobHeaders(res, job);
-  const view = jobView(job);
-  if (notModifiedSince(res, ifNoneMatch, view)) {
-    res.status(304);
-    return undefined;
-  }
-  if (job.status !== 'completed') return view;
-  return noContentOr(res, prefer, { href: `${jobPath(job.id)}/results`, rel: 'results' }, view);
 }

@@ -2,12 +2,8 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Request } from 'express';
 import { RequestWithCaller } from '../auth/caller.guard';
+import { DomainError } from '../common/domain-error';
 import { RateLimits, RateLimitScope, REQUEST_CLASS, RequestClass, SKIP_RATE_LIMIT } from './rate-limits';
-
-/** The address budget's key: the client's address, as Express tells it behind a trusted proxy. */
-export function clientAddressOf(request: Request): string {
-  return request.ip ?? request.socket.remoteAddress ?? 'unknown';
-}
 
 /** Decorated so the subclasses inherit its constructor injection. */
 @Injectable()
@@ -28,7 +24,16 @@ abstract class RateLimitGuard implements CanActivate {
     const key = this.keyOf(context.switchToHttp().getRequest<Request>());
     if (key === null) return true;
     const requestClass = this.reflector.getAllAndOverride<RequestClass>(REQUEST_CLASS, targets) ?? 'request';
-    this.limits.admitOrRefuse(this.scope, key, requestClass);
+    const waitMs = this.limits.admit(this.scope, key, requestClass);
+    if (waitMs > 0) {
+      const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+      throw new DomainError(
+        'rate-limited',
+        `Too many ${requestClass === 'request' ? '' : `${requestClass} `}requests; retry in ${seconds} s.`,
+        {},
+        seconds,
+      );
+    }
     return true;
   }
 }
@@ -42,7 +47,7 @@ export class AddressRateLimitGuard extends RateLimitGuard {
   protected readonly scope = 'address';
 
   protected keyOf(request: Request): string {
-    return clientAddressOf(request);
+    return request.ip ?? request.socket.remoteAddress ?? 'unknown';
   }
 }
 

@@ -1,7 +1,6 @@
 import { Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { DomainError } from '../common/domain-error';
 import { takeFromAll, TokenBuckets } from './token-buckets';
 
 /**
@@ -47,18 +46,5 @@ export class RateLimits {
   /** Admits a request of `requestClass` from `key`: 0, or the milliseconds to wait before retrying. */
   admit(scope: RateLimitScope, key: string, requestClass: RequestClass): number {
     return takeFromAll(this.budgets[scope][requestClass], key);
-  }
-
-  /** Takes one request from the budgets, or throws the 429 problem naming when to retry. */
-  admitOrRefuse(scope: RateLimitScope, key: string, requestClass: RequestClass): void {
-    const waitMs = this.admit(scope, key, requestClass);
-    if (waitMs <= 0) return;
-    const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-    throw new DomainError(
-      'rate-limited',
-      `Too many ${requestClass === 'request' ? '' : `${requestClass} `}requests; retry in ${seconds} s.`,
-      {},
-      seconds,
-    );
   }
 }

@@ -3,21 +3,13 @@ import * as path from 'node:path';
 import { binaryParser, readZip, sleep, waitForJob, waitForPhase } from '../support/jobs';
 import { processesMatching } from '../support/processes';
 import { startServer, useSharedServerState } from '../support/server-process';
-import { STANDIN_TERRAFORM } from '../support/standin';
-import { ENV_CREDENTIALS } from '../support/test-app';
 import { withClient } from '../support/test-database';
 
 describe('crash recovery (server killed with SIGKILL mid-export)', () => {
   const state = useSharedServerState('crash');
 
   it('fails the running job, kills its exporter, runs the pending one, keeps completed downloads', async () => {
-    const env = {
-      ...ENV_CREDENTIALS,
-      DATABASE_URL: state.database.url,
-      EXPORT_BASE_DIR: state.exportBaseDir,
-      TERRAFORM_BIN: STANDIN_TERRAFORM,
-      MAX_CONCURRENT_JOBS: '1',
-    };
+    const env = state.serverEnv({ MAX_CONCURRENT_JOBS: '1' });
     const first = await startServer({ env });
     const http = first.http;
 

@@ -5,8 +5,6 @@ import * as net from 'node:net';
 import { sleep } from '../support/jobs';
 import { rawContractError } from '../support/openapi-contract';
 import { startServer, useSharedServerState } from '../support/server-process';
-import { STANDIN_TERRAFORM } from '../support/standin';
-import { ENV_CREDENTIALS } from '../support/test-app';
 
 /** The server's descriptor limit (`prlimit --nofile`), and how many are left free when it is exhausted. */
 const LIMIT = 200;
@@ -23,12 +21,7 @@ const openDescriptors = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
   it('fails that job with a message saying so; the server stays up and runs the next one', async () => {
     const server = await startServer({
       command: ['prlimit', `--nofile=${LIMIT}:${LIMIT}`, '--'],
-      env: {
-        ...ENV_CREDENTIALS,
-        DATABASE_URL: state.database.url,
-        EXPORT_BASE_DIR: state.exportBaseDir,
-        TERRAFORM_BIN: STANDIN_TERRAFORM,
-      },
+      env: state.serverEnv(),
     });
     // One kept-alive connection for the test's own requests, opened before the descriptors run out.
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });

@@ -4,8 +4,7 @@ import * as path from 'node:path';
 import { sleep, waitForJob } from '../support/jobs';
 import { processesMatching } from '../support/processes';
 import { startServer, useSharedServerState } from '../support/server-process';
-import { STANDIN_TERRAFORM } from '../support/standin';
-import { ENV_CREDENTIALS, TEST_CLIENT_SECRET, TEST_TOKEN } from '../support/test-app';
+import { TEST_CLIENT_SECRET, TEST_TOKEN } from '../support/test-app';
 import { withClient } from '../support/test-database';
 
 /** Every text the server keeps: its log output, every table, every file under EXPORT_BASE_DIR. */
@@ -14,13 +13,7 @@ describe('credentials are never written down', () => {
 
   it('neither the token nor the client secret appears in logs, the state.database or any file, even when the exporter echoes them', async () => {
     const server = await startServer({
-      env: {
-        ...ENV_CREDENTIALS,
-        DATABASE_URL: state.database.url,
-        EXPORT_BASE_DIR: state.exportBaseDir,
-        TERRAFORM_BIN: STANDIN_TERRAFORM,
-        LOG_LEVEL: 'trace',
-      },
+      env: state.serverEnv({ LOG_LEVEL: 'trace' }),
     });
     const leaky = {
       include_filter_resources: ['genesyscloud_user', 'genesyscloud_group::standin:leak-secrets'],
@@ -96,12 +89,8 @@ describe('credentials are never written down', () => {
   it('no file holds a credential while an exporter that echoes them runs, nor after the server is killed with SIGKILL', async () => {
     const folder = await mkdtemp(path.join(os.tmpdir(), 'export-server-secrets-kill-'));
     const server = await startServer({
-      env: {
-        ...ENV_CREDENTIALS,
-        DATABASE_URL: state.database.url,
-        EXPORT_BASE_DIR: folder,
-        TERRAFORM_BIN: STANDIN_TERRAFORM,
-      },
+      // Its own export folder: what it leaves behind when killed is all that is searched.
+      env: state.serverEnv({ EXPORT_BASE_DIR: folder }),
     });
     const bearer = `Bearer ${TEST_TOKEN}`;
     const leakyAndHanging = {

@@ -1,7 +1,6 @@
-import { waitForJob } from '../support/jobs';
+import { sleep, waitForJob } from '../support/jobs';
 import { ServerProcess, startServer, useSharedServerState } from '../support/server-process';
-import { STANDIN_TERRAFORM } from '../support/standin';
-import { ENV_CREDENTIALS, TEST_CLIENT_SECRET } from '../support/test-app';
+import { TEST_CLIENT_SECRET } from '../support/test-app';
 
 /**
  * Status polls and list pages are answered ahead of Express (src/common/http/pre-router.ts). Seen from outside,
@@ -15,14 +14,7 @@ describe('status polls and list pages, as clients and operators see them', () =>
 
   beforeAll(async () => {
     server = await startServer({
-      env: {
-        ...ENV_CREDENTIALS,
-        TERRAFORM_BIN: STANDIN_TERRAFORM,
-        DATABASE_URL: state.database.url,
-        EXPORT_BASE_DIR: state.exportBaseDir,
-        LOG_LEVEL: 'info',
-        POLL_RATE_LIMIT_PER_MINUTE: '30',
-      },
+      env: state.serverEnv({ LOG_LEVEL: 'info', POLL_RATE_LIMIT_PER_MINUTE: '30' }),
     });
     const created = await server.http
       .post('/api/v1/exports')
@@ -32,22 +24,25 @@ describe('status polls and list pages, as clients and operators see them', () =>
     await waitForJob(server.http, jobId);
   });
 
-  const requestLines = (requestId: string) =>
-    server
-      .logLines()
-      .filter(
-        (line) =>
-          (line.req as { id?: string } | undefined)?.id === requestId && line.msg === 'request completed',
-      );
+  /** The request's log line(s), once one was written (pino writes it when the answer is finished). */
+  async function requestLines(requestId: string): Promise<Record<string, unknown>[]> {
+    const lines = () =>
+      server
+        .logLines()
+        .filter(
+          (line) =>
+            (line.req as { id?: string } | undefined)?.id === requestId && line.msg === 'request completed',
+        );
+    for (let i = 0; i < 50 && lines().length === 0; i++) await sleep(100);
+    return lines();
+  }
 
   it('logs each poll once, with its request id, status and headers, and never the server secret', async () => {
     const poll = await server.http.get(`/api/v1/exports/${jobId}`).set('X-Request-Id', 'poll-logged-1');
     expect(poll.status).toBe(204);
     expect(poll.headers['x-request-id']).toBe('poll-logged-1');
     expect(poll.headers['job-status']).toBe('completed');
-    for (let i = 0; i < 50 && requestLines('poll-logged-1').length === 0; i++)
-      await new Promise((r) => setTimeout(r, 100));
-    const [line, ...more] = requestLines('poll-logged-1');
+    const [line, ...more] = await requestLines('poll-logged-1');
     expect(more).toEqual([]);
     expect(line).toMatchObject({
       level: 30,
@@ -108,9 +103,7 @@ describe('status polls and list pages, as clients and operators see them', () =>
     const page = await server.http.get('/api/v1/exports?limit=1').set('X-Request-Id', 'list-logged-1');
     expect(page.status).toBe(200);
     expect(page.body.jobs.map((job: { job_id: string }) => job.job_id)).toEqual([jobId]);
-    for (let i = 0; i < 50 && requestLines('list-logged-1').length === 0; i++)
-      await new Promise((r) => setTimeout(r, 100));
-    expect(requestLines('list-logged-1')).toEqual([
+    expect(await requestLines('list-logged-1')).toEqual([
       expect.objectContaining({ res: expect.objectContaining({ statusCode: 200 }) }),
     ]);
     const refused = await server.http.get('/api/v1/exports?limit=0');

@@ -1,7 +1,5 @@
 import { sleep } from '../support/jobs';
 import { startServer, useSharedServerState } from '../support/server-process';
-import { STANDIN_TERRAFORM } from '../support/standin';
-import { ENV_CREDENTIALS } from '../support/test-app';
 import { withClient } from '../support/test-database';
 
 interface EventBody {
@@ -46,13 +44,7 @@ describe('audit trail of schedules', () => {
 
   it('creating, pausing, resuming, changing and deleting a schedule are audit events, as rows and log lines', async () => {
     const server = await startServer({
-      env: {
-        ...ENV_CREDENTIALS,
-        TERRAFORM_BIN: STANDIN_TERRAFORM,
-        DATABASE_URL: state.database.url,
-        EXPORT_BASE_DIR: state.exportBaseDir,
-        LOG_LEVEL: 'info',
-      },
+      env: state.serverEnv({ LOG_LEVEL: 'info' }),
     });
     const created = await server.http
       .post('/api/v1/schedules')

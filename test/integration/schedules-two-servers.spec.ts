@@ -1,22 +1,13 @@
 import { sleep, waitForJob } from '../support/jobs';
 import { waitForRuns } from '../support/schedules';
 import { startServer, useSharedServerState } from '../support/server-process';
-import { STANDIN_TERRAFORM } from '../support/standin';
-import { ENV_CREDENTIALS } from '../support/test-app';
 
 /** Two server processes on one database and export folder, both running the scheduler. */
 describe('one schedule, two servers', () => {
   const state = useSharedServerState('schedules');
 
   it('every due run is started exactly once, by one of them', async () => {
-    const env = {
-      ...ENV_CREDENTIALS,
-      TERRAFORM_BIN: STANDIN_TERRAFORM,
-      DATABASE_URL: state.database.url,
-      EXPORT_BASE_DIR: state.exportBaseDir,
-      SCHEDULE_MIN_INTERVAL: '2s',
-      LOG_LEVEL: 'info',
-    };
+    const env = state.serverEnv({ SCHEDULE_MIN_INTERVAL: '2s', LOG_LEVEL: 'info' });
     const [one, two] = await Promise.all([startServer({ env }), startServer({ env })]);
     const created = await one.http.post('/api/v1/schedules').send({
       name: 'every two seconds',

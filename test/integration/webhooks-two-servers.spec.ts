@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { waitForJob } from '../support/jobs';
 import { startServer, useSharedServerState } from '../support/server-process';
-import { STANDIN_TERRAFORM } from '../support/standin';
-import { ENV_CREDENTIALS } from '../support/test-app';
 import { withClient } from '../support/test-database';
 import { signatureProblem, WebhookReceiver } from '../support/webhook-receiver';
 
@@ -15,16 +13,12 @@ describe('webhooks with two servers', () => {
   it('each job end is delivered once (its failed first attempt retried once, by either server), and no log line, table or answer holds a secret', async () => {
     const receiver = await WebhookReceiver.start();
     try {
-      const env = {
-        ...ENV_CREDENTIALS,
-        TERRAFORM_BIN: STANDIN_TERRAFORM,
-        DATABASE_URL: state.database.url,
-        EXPORT_BASE_DIR: state.exportBaseDir,
+      const env = state.serverEnv({
         WEBHOOK_ALLOWED_HOSTS: receiver.host,
         WEBHOOK_RETRY_DELAY: '300ms',
         WEBHOOK_RETRY_FOR: '1m',
         LOG_LEVEL: 'trace',
-      };
+      });
       // One after the other: two servers setting up Terraform in one export folder at the same
       // moment can race on its template workspace (a known gap, see README's deployment notes).
       const first = await startServer({ env });

@@ -7,6 +7,8 @@ import TestAgent from 'supertest/lib/agent';
 import { freePort } from '../../src/database/embedded-postgres';
 import { sleep } from './jobs';
 import { checkedAgainstContract } from './openapi-contract';
+import { STANDIN_TERRAFORM } from './standin';
+import { ENV_CREDENTIALS } from './test-app';
 import { createTestDatabase, TestDatabase } from './test-database';
 
 /** The built server, as `npm start` runs it (tests that use it need `npm run build` first; `pretest` does it). */
@@ -222,6 +224,8 @@ export async function killStartedServers(): Promise<void> {
 export interface SharedServerState {
   readonly database: TestDatabase;
   readonly exportBaseDir: string;
+  /** A server's environment on them: the server's own credentials, the Terraform stand-in, then `extra`. */
+  serverEnv(extra?: Record<string, string>): Record<string, string>;
 }
 
 /**
@@ -248,6 +252,15 @@ export function useSharedServerState(name: string, afterAllTimeoutMs?: number): 
     get exportBaseDir() {
       if (!exportBaseDir) throw new Error('the shared export folder exists only inside the tests');
       return exportBaseDir;
+    },
+    serverEnv(extra = {}) {
+      return {
+        ...ENV_CREDENTIALS,
+        TERRAFORM_BIN: STANDIN_TERRAFORM,
+        DATABASE_URL: this.database.url,
+        EXPORT_BASE_DIR: this.exportBaseDir,
+        ...extra,
+      };
     },
   };
 }

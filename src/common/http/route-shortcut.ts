@@ -12,6 +12,7 @@ import { ApplicationConfig, ModuleRef } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { Request, Response } from 'express';
 import { from, lastValueFrom, Observable } from 'rxjs';
+import { PreRoute } from './pre-router';
 import { sendJson } from './send-json';
 
 /** Runs a value through the application's global pipes, as Nest does for a decorated parameter. */
@@ -44,6 +45,22 @@ export class RouteShortcut<C extends object> {
     private readonly method: keyof C & string,
     private readonly args: RouteArguments,
   ) {}
+
+  /**
+   * The route for the pre-router. It is bound at its first request: the application's global
+   * guards, pipes and interceptors are registered after the modules are built.
+   */
+  asPreRoute(template: string, pattern: RegExp, moduleRef: ModuleRef, config: ApplicationConfig): PreRoute {
+    let answer: ((req: Request, res: Response) => Promise<void>) | undefined;
+    return {
+      template,
+      pattern,
+      answer: (req, res) => {
+        answer ??= this.bind(moduleRef, config);
+        return answer(req, res);
+      },
+    };
+  }
 
   /** The answering function, once the application (its guards, interceptors and controller) exists. */
   bind(moduleRef: ModuleRef, config: ApplicationConfig): (req: Request, res: Response) => Promise<void> {
