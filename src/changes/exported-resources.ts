@@ -1,5 +1,3 @@
-import { parse as parseHcl } from '@cdktf/hcl2json';
-
 /**
  * The resources of one export, read from the exporter's files (reference tf_export.md §2): the
  * `resource` and `data` sections of its Terraform configuration, in JSON (`*.tf.json`) or HCL
@@ -89,7 +87,10 @@ export function addConfigResources(document: unknown, file: string, into: Export
 /** Parses one configuration file's text; HCL through hcl2json (HashiCorp's HCL parser in WebAssembly). */
 export async function parseConfigFile(file: string, text: string, syntax: ConfigSyntax): Promise<unknown> {
   try {
-    return syntax === 'json' ? (JSON.parse(text) as unknown) : await parseHcl(file, text);
+    if (syntax === 'json') return JSON.parse(text) as unknown;
+    // Loaded on first use: its Go runtime adds some 60 MB to a server's memory, and so to every fork.
+    const { parse: parseHcl } = await import('@cdktf/hcl2json');
+    return await parseHcl(file, text);
   } catch (error) {
     throw new UnreadableExportError(file, (error as Error).message);
   }

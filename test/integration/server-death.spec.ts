@@ -104,16 +104,17 @@ describe('a server killed for good while another shares its database', () => {
         EXPORT_BASE_DIR: state.exportBaseDir,
       },
     });
+    const created = await runner.http
+      .post('/api/v1/exports')
+      .send({ include_filter_resources: ['genesyscloud_user', 'genesyscloud_group::standin:hang'] });
+    const id = created.body.job_id as string;
+    await waitForPhase(runner.http, id, 'exporting');
+    // Started only now, so that it cannot claim the job itself: it must end the runner's job by its sweep.
     const strict = await startTestApp({
       database: state.database,
       env: { ...ENV_CREDENTIALS, JOB_TIMEOUT: '2s', JOB_LEASE: '3s' },
     });
     try {
-      const created = await runner.http
-        .post('/api/v1/exports')
-        .send({ include_filter_resources: ['genesyscloud_user', 'genesyscloud_group::standin:hang'] });
-      const id = created.body.job_id as string;
-      await waitForPhase(runner.http, id, 'exporting');
       const workspace = path.join(state.exportBaseDir, '.runs', id, 'workspace');
 
       const ended = await waitForJob(strict.http, id, ['failed', 'completed', 'cancelled'], {
