@@ -9,6 +9,7 @@ import { AddJobLease1796130000000 } from './1796130000000-add-job-lease';
 import { CreateExportSchedules1796140000000 } from './1796140000000-create-export-schedules';
 import { CreateWebhookDeliveries1796150000000 } from './1796150000000-create-webhook-deliveries';
 import { AddScheduleAuditEvents1796160000000 } from './1796160000000-add-schedule-audit-events';
+import { AddJobCreateFunctions1796170000000 } from './1796170000000-add-job-create-functions';
 
 /** Every migration, oldest first. Listed explicitly so the app, the CLI and tests load the same set. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   CreateExportSchedules1796140000000,
   CreateWebhookDeliveries1796150000000,
   AddScheduleAuditEvents1796160000000,
+  AddJobCreateFunctions1796170000000,
 ];

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { AuditEvent, READ_ACTIONS, RecordedAuditEvent } from './audit-event';
+import { SqlPart } from '../database/sql-part';
 import { JobEventRepository } from './job-event.repository';
 
 /** How often queued reads are written, and how many at most per statement. */
@@ -33,12 +33,13 @@ export class AuditTrail implements BeforeApplicationShutdown, OnModuleDestroy {
   }
 
   /**
-   * Writes an operation's event in the caller's transaction, so the operation and its record are
-   * committed together (one commit less than `record`); a failure fails the transaction.
+   * An operation's event as part of the statement that performs it (JobRepository.create), so
+   * the two are committed together: `when` is the statement's condition for the operation, and
+   * `first` the number of the first parameter. Logged now, as `record` logs before it writes.
    */
-  async recordWithin(manager: EntityManager, event: AuditEvent): Promise<void> {
+  statementFor(event: AuditEvent, first: number, when: string): SqlPart {
     this.logger.log({ audit: event }, event.action);
-    await this.events.insert([{ ...event, occurredAt: new Date() }], manager);
+    return JobEventRepository.insertStatement([{ ...event, occurredAt: new Date() }], first, when);
   }
 
   /** Queues a read's event; it is written within READ_FLUSH_MS (or before the trail is next read). */

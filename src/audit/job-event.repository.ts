@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
+import { SqlPart } from '../database/sql-part';
 import { AuditEvent, RecordedAuditEvent } from './audit-event';
 
 const PURGE_BATCH = 10_000;
@@ -19,18 +20,42 @@ interface JobEventRow {
   detail: Record<string, unknown> | null;
 }
 
-const COLUMNS = 12;
+/** The columns an insert writes, each with its type (parameters of an INSERT ... SELECT need them). */
+const INSERTED_COLUMNS = [
+  ['occurred_at', 'timestamptz'],
+  ['job_id', 'uuid'],
+  ['schedule_id', 'uuid'],
+  ['principal', 'text'],
+  ['principal_name', 'text'],
+  ['organization_id', 'text'],
+  ['action', 'text'],
+  ['outcome', 'text'],
+  ['http_status', 'smallint'],
+  ['request_id', 'text'],
+  ['client_ip', 'text'],
+  ['detail', 'jsonb'],
+] as const;
 
 /** The job_events table: the audit trail of jobs and of schedules. */
 @Injectable()
 export class JobEventRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Inserts the events in one statement, each with its own time; in `manager`'s transaction if given. */
-  async insert(events: readonly RecordedAuditEvent[], manager?: EntityManager): Promise<void> {
+  /** Inserts the events in one statement, each with its own time. */
+  async insert(events: readonly RecordedAuditEvent[]): Promise<void> {
     if (events.length === 0) return;
+    const { sql, values } = JobEventRepository.insertStatement(events, 1);
+    await this.dataSource.query(sql, values);
+  }
+
+  /**
+   * The INSERT of `events`, its parameters numbered from `$first`; written only where `when` (an
+   * SQL condition) holds, so that another statement can write its record with what it does.
+   */
+  static insertStatement(events: readonly RecordedAuditEvent[], first: number, when = 'true'): SqlPart {
     const values: unknown[] = [];
     const rows = events.map((event) => {
+      const start = first + values.length;
       values.push(
         event.occurredAt,
         event.jobId ?? null,
@@ -45,16 +70,14 @@ export class JobEventRepository {
         event.clientIp ?? null,
         event.detail ? JSON.stringify(event.detail) : null,
       );
-      const first = values.length - COLUMNS + 1;
-      return `(${Array.from({ length: COLUMNS }, (_, i) => `$${first + i}`).join(', ')})`;
+      return `(${INSERTED_COLUMNS.map(([, type], i) => `$${start + i}::${type}`).join(', ')})`;
     });
-    await (manager ?? this.dataSource).query(
-      `INSERT INTO job_events
-         (occurred_at, job_id, schedule_id, principal, principal_name, organization_id, action, outcome, http_status,
-          request_id, client_ip, detail)
-       VALUES ${rows.join(', ')}`,
+    const columns = INSERTED_COLUMNS.map(([name]) => name).join(', ');
+    return {
+      sql: `INSERT INTO job_events (${columns})
+            SELECT * FROM (VALUES ${rows.join(', ')}) AS event (${columns}) WHERE ${when}`,
       values,
-    );
+    };
   }
 
   /** Deletes events older than `cutoff`, a batch at a time so no statement holds many row locks. */

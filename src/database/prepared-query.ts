@@ -16,7 +16,7 @@ function statementName(text: string): string {
 }
 
 /**
- * A read the API runs on every poll, as a named statement on TypeORM's own
+ * A statement the API runs on every poll or create, as a named statement on TypeORM's own
  * node-postgres pool: PostgreSQL parses and plans it once per connection, and none of TypeORM's
  * per-query machinery (a query runner per call) runs. `text` must be one of a few fixed texts,
  * never one built from values.

@@ -18,6 +18,8 @@ import { killLeftoverExporterIn, TerraformExporter } from './terraform-exporter'
 @Injectable()
 export class ExportRunHandler extends JobHandler {
   private readonly logger = new Logger(ExportRunHandler.name);
+  /** Runs being made ready ahead of their job's row (prepare), until they start or are discarded. */
+  private readonly preparing = new Map<string, Promise<void>>();
 
   constructor(
     private readonly exporter: TerraformExporter,
@@ -26,9 +28,32 @@ export class ExportRunHandler extends JobHandler {
     super();
   }
 
+  prepare(job: Pick<ExportJob, 'id' | 'parameters'>): Promise<void> {
+    const ready = this.makeReady(job);
+    this.preparing.set(job.id, ready);
+    // Unhandled until the run or discard awaits it; its error is theirs to report.
+    ready.catch(() => undefined);
+    return ready;
+  }
+
+  private async makeReady(job: Pick<ExportJob, 'id' | 'parameters'>): Promise<void> {
+    await this.files.prepare(job.id);
+    await this.exporter.prepareWorkspace({
+      parameters: job.parameters,
+      exportDirectory: this.exportDirectoryOf(job),
+      workspaceDirectory: this.files.workspaceDirectory(job.id),
+    });
+  }
+
+  private exportDirectoryOf(job: Pick<ExportJob, 'id' | 'parameters'>): string {
+    return this.files.exportDirectory(job.id, exportDirectoryOf(job.parameters));
+  }
+
   async run(job: ExportJob, context: JobRunContext): Promise<JobRunResult> {
     const tracker = new ProgressTracker();
-    await this.files.prepare(job.id);
+    const ready = this.preparing.get(job.id) ?? this.makeReady(job);
+    this.preparing.delete(job.id);
+    await ready;
     const log = new RunLog(this.files.logFile(job.id), (error) =>
       this.logger.warn(`Log of job ${job.id} stopped: ${error.message}`),
     );
@@ -36,7 +61,7 @@ export class ExportRunHandler extends JobHandler {
       const result = await this.exporter.run({
         parameters: job.parameters,
         credentials: context.credentials,
-        exportDirectory: this.files.exportDirectory(job.id, exportDirectoryOf(job.parameters)),
+        exportDirectory: this.exportDirectoryOf(job),
         workspaceDirectory: this.files.workspaceDirectory(job.id),
         signal: context.signal,
         onLogLine: (line) => {
@@ -61,6 +86,14 @@ export class ExportRunHandler extends JobHandler {
       await log.end();
       await this.files.removeWorkspace(job.id);
     }
+  }
+
+  async unprepare(jobId: string): Promise<void> {
+    const preparing = this.preparing.get(jobId);
+    this.preparing.delete(jobId);
+    // Removed only once all of it is written.
+    await preparing?.catch(() => undefined);
+    await this.files.removeAll(jobId);
   }
 
   async discard(jobId: string): Promise<void> {

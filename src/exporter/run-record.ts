@@ -18,8 +18,12 @@ export interface RunRecord {
 
 const RUN_RECORD_FILE = 'exporter-run.json';
 
+/** This process's start time, read once: it never changes. */
+let ownStartTime: string | null | undefined;
+
 export function thisServerRecord(serverId: string): RunRecord {
-  return { serverId, host: os.hostname(), serverPid: process.pid, serverStartTime: startTimeOf(process.pid) };
+  ownStartTime ??= startTimeOf(process.pid);
+  return { serverId, host: os.hostname(), serverPid: process.pid, serverStartTime: ownStartTime };
 }
 
 export function writeRunRecord(workspaceDirectory: string, record: RunRecord): void {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
@@ -117,8 +118,13 @@ export class ExportsService {
       httpStatus: 202,
       ...context,
     });
-    const outcome = await this.store.create(
+    const id = randomUUID();
+    const outcome = await this.runner.admit(
+      { id, parameters },
+      (reserve) =>
+        this.store.create(
       {
+        id,
         parameters,
         owner: principal.key,
         ownerKind: principal.kind,
@@ -128,20 +134,22 @@ export class ExportsService {
         credentialSource: caller.credentialSource,
         serverId: this.config.serverId,
         leaseMs: this.config.jobLeaseMs,
+        reserve,
       },
       idempotencyKey === undefined
         ? undefined
         : { key: checkedIdempotencyKey(idempotencyKey), fingerprint: fingerprint(parameters, webhook) },
-      // The webhook and the audit record are committed with the job: it never exists without
+      // The audit record and the webhook are committed with the job: it never exists without
       // them, and the trail never shows it started before it was created.
-      async (manager, job) => {
-        if (webhook) await this.webhooks.attach(manager, job.id, webhook);
-        await this.audit.recordWithin(manager, createdEvent(job.id));
+      {
+        statement: (jobId, first, inserted) => this.audit.statementFor(createdEvent(jobId), first, inserted),
+        inTransaction: webhook && ((manager, job) => this.webhooks.attach(manager, job.id, webhook)),
       },
+        ),
+      caller.credentials,
     );
     switch (outcome.kind) {
       case 'created':
-        this.runner.enqueue(outcome.job, caller.credentials);
         return { job: outcome.job, replayed: false };
       case 'replayed':
         await this.audit.record({ ...createdEvent(outcome.job.id), detail: { replayed: true } });

@@ -1,6 +1,6 @@
 import { lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { toJobId } from '../jobs/export-job';
@@ -19,8 +19,18 @@ const RUNS_DIR = '.runs';
  * (removed when the run ends) and the scrubbed run log.
  */
 @Injectable()
-export class JobFiles {
+export class JobFiles implements OnModuleInit {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  /**
+   * Makes the runs' folder at start rather than with the first job's workspace. Not fatal here:
+   * an unwritable EXPORT_BASE_DIR is reported by the exporter's readiness, and fails each run.
+   */
+  async onModuleInit(): Promise<void> {
+    await mkdir(path.join(this.config.exportBaseDir, RUNS_DIR), { recursive: true, mode: 0o700 }).catch(
+      () => undefined,
+    );
+  }
 
   jobDirectory(jobId: string): string {
     return this.inside(this.config.exportBaseDir, jobId);
@@ -48,11 +58,16 @@ export class JobFiles {
     return path.relative(this.config.exportBaseDir, this.zipFile(jobId)).split(path.sep).join('/');
   }
 
+  /** Makes the job's folder and its run's workspace (private, as the folder holding it). */
   async prepare(jobId: string): Promise<void> {
-    // Side by side (neither is inside the other): a job starts one file-system round trip sooner.
+    // Side by side (neither is inside the other), and the workspace's folder by name rather than
+    // by a recursive mkdir, which first tries the workspace and fails: each call may wait for the
+    // event loop, and the exporter waits for them all.
     await Promise.all([
       mkdir(this.jobDirectory(jobId), { recursive: true }),
-      mkdir(this.runDirectory(jobId), { recursive: true, mode: 0o700 }),
+      mkdir(this.runDirectory(jobId), { recursive: true, mode: 0o700 }).then(() =>
+        mkdir(this.workspaceDirectory(jobId), { recursive: true, mode: 0o700 }),
+      ),
     ]);
   }
 

@@ -25,6 +25,16 @@ export type JobRunResult =
  * the run went, and the worker decides, against the database, what the job's end is.
  */
 export abstract class JobHandler {
+  /**
+   * Makes ready on disk what a run of a job about to be created needs, while its row is being
+   * written, so that `run` starts the exporter at once. A failure here is the run's to report.
+   */
+  abstract prepare(job: Pick<ExportJob, 'id' | 'parameters'>): Promise<void>;
+
+  /** Removes all that `prepare` made for a job that was then not created. */
+  abstract unprepare(jobId: string): Promise<void>;
+
+  /** Runs the job, with what `prepare` made if it was called for it (otherwise prepared first). */
   abstract run(job: ExportJob, context: JobRunContext): Promise<JobRunResult>;
 
   /**

@@ -33,13 +33,20 @@ export interface LeaseTerms {
 export abstract class JobQueue {
   /**
    * Moves the oldest eligible pending job to running on `serverId`, under a lease, and returns it.
-   * Eligible: its credentials come from the environment, or its id is in `heldBearerJobIds`.
+   * Eligible: its credentials come from the environment and no creator holds it for a slot of its
+   * own, or its id is in `heldBearerJobIds`.
    */
   abstract claimNext(
     serverId: string,
     leaseMs: number,
     heldBearerJobIds: string[],
   ): Promise<ExportJob | null>;
+
+  /**
+   * Moves a pending job reserved for `serverId` at its creation (NewJob `reserve`) to
+   * running, under a lease; null when it is no longer pending there (cancelled meanwhile).
+   */
+  abstract startReserved(jobId: string, serverId: string, leaseMs: number): Promise<ExportJob | null>;
 
   /**
    * Extends the lease of the jobs `serverId` holds among `ids` (running, or pending with a token it

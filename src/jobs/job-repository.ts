@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { poolQuery, preparedQuery } from '../database/prepared-query';
-import { DatabaseLocks } from './database-locks';
+import { SqlPart } from '../database/sql-part';
 import {
   ExportJob,
   ExportOutcome,
@@ -19,12 +18,24 @@ const JOB_BY_ID = `SELECT ${JOB_COLUMNS} FROM export_jobs WHERE id = $1`;
 /** What a new job is made of: its parameters and owner, and the server creating it. */
 export type NewJob = Pick<
   ExportJob,
-  'parameters' | 'owner' | 'ownerKind' | 'ownerId' | 'ownerName' | 'organizationId' | 'credentialSource'
+  | 'id'
+  | 'parameters'
+  | 'owner'
+  | 'ownerKind'
+  | 'ownerId'
+  | 'ownerName'
+  | 'organizationId'
+  | 'credentialSource'
 > & {
   /** The creating server, which alone holds a bearer token until the job runs. */
   serverId: string;
   /** A bearer-token job is leased to its creator for this long (renewed while it holds the token). */
   leaseMs: number;
+  /**
+   * The creating server holds a slot for the job, which it starts without a claim: the job is
+   * reserved for that server under a lease, and no other server claims it while the lease lasts.
+   */
+  reserve: boolean;
 };
 
 export type CreateOutcome =
@@ -35,6 +46,17 @@ export type CreateOutcome =
   | { kind: 'key-reused' }
   /** The owner already has an unfinished job with identical parameters. */
   | { kind: 'conflict'; job: ExportJob };
+
+/** What is written with a new job (JobRepository.create). */
+export interface CreatedAlongside {
+  /**
+   * A statement run as part of the job's insert (its record in the audit trail): given the job's
+   * id, the number of its first parameter and the SQL condition that the job was inserted.
+   */
+  statement?: (jobId: string, first: number, inserted: string) => SqlPart;
+  /** What else is written in the job's transaction (its webhook); only this and a key open one. */
+  inTransaction?: (manager: EntityManager, job: ExportJob) => Promise<void>;
+}
 
 /**
  * Where a page of a job list ended: the last job's creation time as PostgreSQL prints it (all six
@@ -139,23 +161,30 @@ export class JobRepository {
   constructor(
     private readonly db: DataSource,
     private readonly idempotencyKeys: IdempotencyKeyRepository,
-    private readonly locks: DatabaseLocks,
   ) {}
 
   /**
    * Creates a pending job unless the owner already has a live unfinished one with identical
    * parameters, or the Idempotency-Key was used before. Decided atomically per owner. A job whose
-   * holder's lease ran out is not live: it is about to be failed by the sweep. `alongside` stores
-   * what belongs to a new job (its webhook) in the same transaction.
+   * holder's lease ran out is not live: it is about to be failed by the sweep. What `alongside`
+   * gives is written with the job, in one commit.
    */
   async create(
     job: NewJob,
     idempotencyKey?: IdempotencyKey,
-    alongside?: (manager: EntityManager, job: ExportJob) => Promise<void>,
+    alongside: CreatedAlongside = {},
   ): Promise<CreateOutcome> {
+    const insert = this.insertStatement(job, alongside.statement);
+    const inTransaction = alongside.inTransaction;
+    if (!idempotencyKey && !inTransaction) {
+      // The common case in one statement, with no transaction to open and close around it, and
+      // prepared: its text is the same for every such create.
+      return this.outcomeOf(await preparedQuery(this.db, insert.sql, insert.values));
+    }
     return this.db.transaction(async (manager) => {
-      // One create at a time per owner, so neither check below can race another request.
-      await this.locks.lockInTransaction(manager, `export-create:${job.owner}`);
+      // One create at a time per owner (the insert takes the same lock), so the key is checked
+      // and remembered without racing another request.
+      await manager.query('SELECT export_jobs_lock_creates($1)', [job.owner]);
       if (idempotencyKey) {
         const previous = await this.idempotencyKeys.find(manager, job.owner, idempotencyKey.key);
         if (previous) {
@@ -166,43 +195,57 @@ export class JobRepository {
           return { kind: 'replayed', job: toJob(replayed) };
         }
       }
-      // The check and the insert in one statement (one round trip less on every create); its
-      // snapshot is taken after the lock, so it sees every create that held the lock before.
-      const [row] = rowsOf<JobRow & { created: boolean }>(
-        await manager.query(
-          `WITH duplicate AS (
-             SELECT ${JOB_COLUMNS} FROM export_jobs
-              WHERE owner = $3 AND status IN ('pending', 'running') AND parameters = $2::jsonb
-                AND (lease_expires_at IS NULL OR lease_expires_at > now())
-              ORDER BY created_at LIMIT 1),
-           inserted AS (
-             INSERT INTO export_jobs (id, status, progress, parameters, owner, owner_kind, owner_id, owner_name,
-               organization_id, credential_source, server_id, lease_expires_at, created_at, updated_at)
-             SELECT $1, 'pending', 0, $2::jsonb, $3, $7, $8, $9, $10, $4::text, $5,
-               CASE WHEN $4::text = 'bearer' THEN now() + $6 * interval '1 millisecond' END, now(), now()
-              WHERE NOT EXISTS (SELECT 1 FROM duplicate)
-             RETURNING ${JOB_COLUMNS})
-           SELECT *, false AS created FROM duplicate UNION ALL SELECT *, true AS created FROM inserted`,
-          [
-            randomUUID(),
-            JSON.stringify(job.parameters),
-            job.owner,
-            job.credentialSource,
-            job.serverId,
-            job.leaseMs,
-            job.ownerKind,
-            job.ownerId,
-            job.ownerName,
-            job.organizationId,
-          ],
-        ),
-      );
-      if (!row.created) return { kind: 'conflict', job: toJob(row) };
-      const created = toJob(row);
-      if (idempotencyKey) await this.idempotencyKeys.remember(manager, job.owner, idempotencyKey, created.id);
-      await alongside?.(manager, created);
-      return { kind: 'created', job: created };
+      const outcome = this.outcomeOf(rowsOf(await manager.query(insert.sql, insert.values)));
+      if (outcome.kind !== 'created') return outcome;
+      if (idempotencyKey) await this.idempotencyKeys.remember(manager, job.owner, idempotencyKey, job.id);
+      await inTransaction?.(manager, outcome.job);
+      return outcome;
     });
+  }
+
+  /**
+   * The duplicate check and the insert in one statement. export_jobs_live_duplicate waits for the
+   * owner's create lock before it looks, with a snapshot of its own, so it sees every job created
+   * under the lock before; the lock is held until this statement's transaction commits.
+   */
+  private insertStatement(job: NewJob, withJob: CreatedAlongside['statement']) {
+    const values: unknown[] = [
+      job.id,
+      JSON.stringify(job.parameters),
+      job.owner,
+      job.credentialSource,
+      job.serverId,
+      job.leaseMs,
+      job.ownerKind,
+      job.ownerId,
+      job.ownerName,
+      job.organizationId,
+      job.reserve,
+    ];
+    const extra = withJob?.(job.id, values.length + 1, 'EXISTS (SELECT 1 FROM inserted)');
+    return {
+      sql: `WITH duplicate AS (
+              SELECT ${JOB_COLUMNS} FROM export_jobs_live_duplicate($3, $2::jsonb)),
+            inserted AS (
+              INSERT INTO export_jobs (id, status, progress, parameters, owner, owner_kind, owner_id, owner_name,
+                organization_id, credential_source, server_id, lease_expires_at, created_at, updated_at)
+              SELECT $1, 'pending', 0, $2::jsonb, $3, $7, $8, $9, $10, $4::text, $5,
+                CASE WHEN $4::text = 'bearer' OR $11::boolean THEN now() + $6 * interval '1 millisecond' END,
+                now(), now()
+               WHERE NOT EXISTS (SELECT 1 FROM duplicate)
+              RETURNING ${JOB_COLUMNS})${
+                extra
+                  ? `,
+            alongside AS (${extra.sql})`
+                  : ''
+              }
+            SELECT *, false AS created FROM duplicate UNION ALL SELECT *, true AS created FROM inserted`,
+      values: [...values, ...(extra?.values ?? [])],
+    };
+  }
+
+  private outcomeOf([row]: (JobRow & { created: boolean })[]): CreateOutcome {
+    return { kind: row.created ? 'created' : 'conflict', job: toJob(row) };
   }
 
   async get(id: string): Promise<ExportJob | null> {

@@ -7,6 +7,7 @@ import { isDatabaseUnavailable } from '../database/database-errors';
 import { ExportJob, ProgressDetail } from './export-job';
 import { JobEnd, JobHandler, JobLifecycleObserver, JobRunResult } from './job-handler';
 import { JobQueue, RunEnd, SWEEP_ERRORS } from './job-queue';
+import { CreateOutcome } from './job-repository';
 import { JobSignal, JobSignals } from './job-signals';
 
 /** The settings the worker runs by (a subset of AppConfig, so tests can build one). */
@@ -56,6 +57,13 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
   /** Serialises slot filling, so two callers never claim past the limit. */
   private filling: Promise<void> = Promise.resolve();
   private fillRequested = false;
+  /** Slots held for jobs being created here, which start in them (admit). */
+  private slotsHeldForCreates = 0;
+  /**
+   * The last claim found no job waiting, and nothing said since that one may be (a signal, a run
+   * ending, the fallback poll): a new job may then take a free slot without going before another.
+   */
+  private queueDrained = false;
   private accepting = true;
   private timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
@@ -135,15 +143,64 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
   }
 
   /**
-   * Queues a new job; a bearer token is held in memory until its run ends. A free slot here takes
-   * it at once; the signal is for the other servers (and comes back here as a no-op).
+   * Creates `job` through `create` and queues it; a bearer token is held in memory until its run
+   * ends. While this server has a free slot and no job waits for one, the slot is held for the
+   * job and `create` reserves the job for this server: its run is made ready meanwhile and starts
+   * the moment the row is committed, with no claim in between. Otherwise a free slot here or
+   * elsewhere claims it; the signal is for the other servers (and comes back here as a no-op).
    */
-  enqueue(job: ExportJob, credentials: ExporterCredentials): void {
-    if (job.credentialSource === 'bearer') this.credentials.hold(job.id, credentials);
+  async admit(
+    job: Pick<ExportJob, 'id' | 'parameters'>,
+    create: (reserve: boolean) => Promise<CreateOutcome>,
+    credentials: ExporterCredentials,
+  ): Promise<CreateOutcome> {
+    const reserve = this.freeSlots() > 0 && this.queueDrained && this.waitingBearerJobIds().length === 0;
+    if (reserve) {
+      this.slotsHeldForCreates++;
+      void this.handler.prepare(job);
+    }
+    let outcome: CreateOutcome | undefined;
+    try {
+      outcome = await create(reserve);
+    } finally {
+      if (reserve) this.slotsHeldForCreates--;
+      // Before the answer: nothing is left on disk for a request that created no job.
+      if (reserve && outcome?.kind !== 'created') await this.unprepare(job.id);
+    }
+    if (outcome.kind !== 'created') return outcome;
+    const created = outcome.job;
+    if (created.credentialSource === 'bearer') this.credentials.hold(created.id, credentials);
+    if (reserve) {
+      // Synchronously after the slot was given back, so that no claim can take it meanwhile.
+      const running = this.persist(`start job ${created.id}`, () =>
+        this.queue.startReserved(created.id, this.settings.serverId, this.settings.jobLeaseMs),
+      );
+      this.launch(created, running);
+      return outcome;
+    }
     this.startPendingJobs();
     this.signals
-      .publish({ kind: 'pending', jobId: job.id })
-      .catch((error: unknown) => this.logger.warn(`Could not announce job ${job.id}: ${String(error)}`));
+      .publish({ kind: 'pending', jobId: created.id })
+      .catch((error: unknown) => this.logger.warn(`Could not announce job ${created.id}: ${String(error)}`));
+    return outcome;
+  }
+
+  /** Removes what was made ready for a job that was not created (a duplicate, a replay, an error). */
+  private async unprepare(jobId: string): Promise<void> {
+    await this.handler
+      .unprepare(jobId)
+      .catch((error: unknown) =>
+        this.logger.warn(`Could not remove the files of unused job id ${jobId}: ${String(error)}`),
+      );
+  }
+
+  private freeSlots(): number {
+    return this.accepting ? this.settings.maxConcurrentJobs - this.active.size - this.slotsHeldForCreates : 0;
+  }
+
+  /** Bearer-token jobs created here that wait for a slot (they go before a new job). */
+  private waitingBearerJobIds(): string[] {
+    return this.credentials.heldJobIds().filter((id) => !this.active.has(id));
   }
 
   /** Stops the job's run if it is here. The job's row was already moved to cancelled. */
@@ -176,7 +233,9 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
   }
 
   private startPendingJobs(): void {
-    if (!this.accepting || this.active.size >= this.settings.maxConcurrentJobs) return;
+    // Jobs may be waiting (that is why this was called), until a claim finds none.
+    this.queueDrained = false;
+    if (this.freeSlots() <= 0) return;
     // One pass at a time; a request during a pass makes one more pass afterwards.
     if (this.fillRequested) return;
     this.fillRequested = true;
@@ -192,31 +251,47 @@ export class JobWorker implements OnApplicationBootstrap, BeforeApplicationShutd
   }
 
   private async fillSlots(): Promise<void> {
-    while (this.accepting && this.active.size < this.settings.maxConcurrentJobs) {
+    while (this.freeSlots() > 0) {
       const job = await this.queue.claimNext(
         this.settings.serverId,
         this.settings.jobLeaseMs,
-        this.credentials.heldJobIds(),
+        this.waitingBearerJobIds(),
       );
-      if (!job) return;
-      const controller = new AbortController();
-      if (this.cancelledDuringClaim.has(job.id)) controller.abort('cancelled' satisfies StopReason);
-      // Recorded while the exporter starts rather than before: the run's later events wait for it,
-      // so the trail keeps its order, and a start no longer waits for a database write.
-      const started = this.observer
-        .started(job)
-        .catch((error: unknown) =>
-          this.logger.warn(`Could not record the start of job ${job.id}: ${String(error)}`),
-        );
-      const done = this.runJob(job, controller, started)
-        .catch((error: unknown) => this.logger.error(`Job ${job.id} ended badly: ${String(error)}`))
-        .finally(() => {
-          this.active.delete(job.id);
-          this.credentials.forget(job.id);
-          this.startPendingJobs();
-        });
-      this.active.set(job.id, { job, controller, done });
+      if (!job) {
+        this.queueDrained = true;
+        return;
+      }
+      this.launch(job, Promise.resolve(job));
     }
+  }
+
+  /**
+   * Starts the run of `job` in a slot of this server. `running` is the job's row once it says
+   * running here: claimed already, or being moved there while the exporter starts; when it
+   * resolves to null the job was cancelled or taken meanwhile, and the run stops.
+   */
+  private launch(job: ExportJob, running: Promise<ExportJob | null | undefined>): void {
+    const controller = new AbortController();
+    if (this.cancelledDuringClaim.has(job.id)) controller.abort('cancelled' satisfies StopReason);
+    // Recorded while the exporter starts rather than before: the run's later events wait for it,
+    // so the trail keeps its order, and a start no longer waits for a database write.
+    const started = running
+      .then((row) => {
+        if (row) return this.observer.started(row);
+        // Gone from this server's hold: whatever ended it (a cancel, a sweep) stands.
+        controller.abort('lease-lost' satisfies StopReason);
+      })
+      .catch((error: unknown) =>
+        this.logger.warn(`Could not record the start of job ${job.id}: ${String(error)}`),
+      );
+    const done = this.runJob(job, controller, started)
+      .catch((error: unknown) => this.logger.error(`Job ${job.id} ended badly: ${String(error)}`))
+      .finally(() => {
+        this.active.delete(job.id);
+        this.credentials.forget(job.id);
+        this.startPendingJobs();
+      });
+    this.active.set(job.id, { job, controller, done });
   }
 
   private async runJob(job: ExportJob, controller: AbortController, started: Promise<void>): Promise<void> {

@@ -21,12 +21,28 @@ export class PostgresJobQueue extends JobQueue {
            lease_expires_at = now() + $3 * ${MS}
           WHERE id = (
             SELECT id FROM export_jobs
-             WHERE status = 'pending' AND (credential_source = 'environment' OR id = ANY($1::uuid[]))
+             WHERE status = 'pending'
+               -- A job its creator reserved for a slot of its own is claimed only once that lease ran out.
+               AND ((credential_source = 'environment' AND (lease_expires_at IS NULL OR lease_expires_at <= now()))
+                    OR id = ANY($1::uuid[]))
              ORDER BY created_at, id
              LIMIT 1
              FOR UPDATE SKIP LOCKED)
           RETURNING ${JOB_COLUMNS}`,
         [heldBearerJobIds, serverId, leaseMs],
+      ),
+    );
+    return row ? toJob(row) : null;
+  }
+
+  async startReserved(jobId: string, serverId: string, leaseMs: number): Promise<ExportJob | null> {
+    const [row] = rowsOf<JobRow>(
+      await this.db.query(
+        `UPDATE export_jobs SET status = 'running', started_at = now(), updated_at = now(),
+           lease_expires_at = now() + $3 * ${MS}
+          WHERE id = $1 AND server_id = $2 AND status = 'pending'
+          RETURNING ${JOB_COLUMNS}`,
+        [jobId, serverId, leaseMs],
       ),
     );
     return row ? toJob(row) : null;

@@ -1,5 +1,3 @@
-import { LRUCache } from 'lru-cache';
-
 interface Bucket {
   tokens: number;
   /** When `tokens` was last brought up to date (ms). */
@@ -9,20 +7,22 @@ interface Bucket {
 /**
  * Token buckets, one per key: each holds up to `perMinute` tokens and refills continuously at
  * `perMinute` a minute. A full bucket allows a burst of `perMinute`; once empty, the next request
- * waits only for the next token (seconds), not for a window to end. Buckets idle long enough to be
- * full again are forgotten, and at most `maxKeys` are kept, so memory stays bounded under a flood
- * of made-up keys (a forgotten bucket is a full one, which is what it would be anyway, or close).
+ * waits only for the next token (seconds), not for a window to end. At most `maxKeys` are kept,
+ * the least recently used forgotten first, so memory stays bounded under a flood of made-up keys
+ * (a forgotten bucket is a full one, which after a minute idle it would be anyway).
  */
 export class TokenBuckets {
-  private readonly buckets: LRUCache<string, Bucket>;
+  /**
+   * In order of last use, oldest first. A Map grows as keys come: a preallocated LRU cache of
+   * `maxKeys` took megabytes per budget up front, and a server's size is paid again on every fork.
+   */
+  private readonly buckets = new Map<string, Bucket>();
 
   constructor(
     readonly perMinute: number,
-    maxKeys: number,
+    private readonly maxKeys: number,
     private readonly now: () => number = Date.now,
-  ) {
-    this.buckets = new LRUCache<string, Bucket>({ max: maxKeys, ttl: 60_000, ttlAutopurge: false });
-  }
+  ) {}
 
   /** Tokens `key` has now (fractional). */
   private level(key: string, now: number): Bucket {
@@ -45,7 +45,9 @@ export class TokenBuckets {
   take(key: string): void {
     const bucket = this.level(key, this.now());
     bucket.tokens = Math.max(0, bucket.tokens - 1);
+    this.buckets.delete(key);
     this.buckets.set(key, bucket);
+    if (this.buckets.size > this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
   }
 }
 

@@ -10,6 +10,7 @@ import {
   JobRunResult,
 } from '../../src/jobs/job-handler';
 import { JobQueue, LeaseTerms, RunEnd, SweptJob } from '../../src/jobs/job-queue';
+import { CreateOutcome } from '../../src/jobs/job-repository';
 import { JobSignal, JobSignals } from '../../src/jobs/job-signals';
 import { JobWorker, JobWorkerSettings } from '../../src/jobs/job-worker';
 import { until } from '../support/until';
@@ -72,9 +73,10 @@ class MemoryQueue extends JobQueue {
   async claimNext(serverId: string, leaseMs: number, heldBearerJobIds: string[]): Promise<ExportJob | null> {
     const job = [...this.jobs.values()]
       .filter((j) => j.status === 'pending')
-      .filter((j) => j.credentialSource === 'environment' || heldBearerJobIds.includes(j.id))
+      .filter((j) => this.claimableByAnyServer(j) || heldBearerJobIds.includes(j.id))
       .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())[0];
     if (!job) return null;
+    this.claims.push(job.id);
     const claimed = this.set(job.id, {
       status: 'running',
       serverId,
@@ -83,6 +85,42 @@ class MemoryQueue extends JobQueue {
     });
     await this.claimGate;
     return claimed;
+  }
+
+  /** What JobRepository.create does: the job, reserved for its creator under a lease if asked. */
+  create(id: string, serverId: string, reserve: boolean, overrides: Partial<ExportJob> = {}): CreateOutcome {
+    const leased = reserve || overrides.credentialSource === 'bearer';
+    return {
+      kind: 'created',
+      job: this.add({
+        id,
+        serverId,
+        leaseExpiresAt: leased ? new Date(Date.now() + 60_000) : null,
+        ...overrides,
+      }),
+    };
+  }
+
+  private claimableByAnyServer(job: ExportJob): boolean {
+    return (
+      job.credentialSource === 'environment' &&
+      (job.leaseExpiresAt === null || job.leaseExpiresAt.getTime() <= Date.now())
+    );
+  }
+
+  /** While set, starting a reserved job waits for it before it answers. */
+  startGate: Promise<void> | undefined;
+  readonly claims: string[] = [];
+
+  async startReserved(jobId: string, serverId: string, leaseMs: number): Promise<ExportJob | null> {
+    await this.startGate;
+    const job = this.jobs.get(jobId);
+    if (job?.status !== 'pending' || job.serverId !== serverId) return null;
+    return this.set(jobId, {
+      status: 'running',
+      startedAt: new Date(),
+      leaseExpiresAt: new Date(Date.now() + leaseMs),
+    });
   }
 
   async renewLeases(serverId: string, ids: string[], leaseMs: number): Promise<string[]> {
@@ -161,8 +199,20 @@ class LocalSignals extends JobSignals {
 class ScriptedHandler extends JobHandler {
   readonly runs = new Map<string, { context: JobRunContext; finish: (result: JobRunResult) => void }>();
   readonly discarded: string[] = [];
+  readonly prepared: string[] = [];
+  readonly unprepared: string[] = [];
   /** When set, a run ends by itself with `stopped` as soon as its signal aborts. */
   stopOnAbort = true;
+
+  async prepare(job: Pick<ExportJob, 'id'>): Promise<void> {
+    await Promise.resolve();
+    this.prepared.push(job.id);
+  }
+
+  async unprepare(jobId: string): Promise<void> {
+    await Promise.resolve();
+    this.unprepared.push(jobId);
+  }
 
   run(job: ExportJob, context: JobRunContext): Promise<JobRunResult> {
     return new Promise((resolve) => {
@@ -332,8 +382,118 @@ describe('JobWorker lifecycle races (in-memory queue)', () => {
     // Not this server's token: the fallback poll must not take it.
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(queue.status(job.id)).toBe('pending');
-    worker.enqueue(job, { kind: 'access_token', accessToken: 'token', region: 'r' });
-    await until(() => handler.runs.has(job.id), 'the run started');
-    expect(handler.runs.get(job.id)!.context.credentials).toMatchObject({ accessToken: 'token' });
+    // One created here, with its token, runs with it.
+    const own = { id: randomUUID(), parameters: {} };
+    await worker.admit(
+      own,
+      (reserve) =>
+        Promise.resolve(queue.create(own.id, 'this-server', reserve, { credentialSource: 'bearer' })),
+      { kind: 'access_token', accessToken: 'token', region: 'r' },
+    );
+    await until(() => handler.runs.has(own.id), 'the run started');
+    expect(handler.runs.get(own.id)!.context.credentials).toMatchObject({ accessToken: 'token' });
+    expect(queue.status(job.id)).toBe('pending');
+  });
+
+  describe('a job created with a slot free here (admit)', () => {
+    /** Whether each create was asked to reserve its job for this server, in order. */
+    let reserves: boolean[];
+    beforeEach(() => (reserves = []));
+    const admit = (create = (id: string, reserve: boolean) => queue.create(id, 'this-server', reserve)) => {
+      const id = randomUUID();
+      return worker.admit(
+        { id, parameters: {} },
+        async (reserve) => {
+          reserves.push(reserve);
+          await Promise.resolve();
+          return create(id, reserve);
+        },
+        environment,
+      );
+    };
+    /** Start-up's claim has found no job waiting. */
+    const settled = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+    it('is made ready while its row is written, starts in the slot held for it with no claim, and runs to the end', async () => {
+      await start();
+      await settled();
+      const outcome = await admit();
+      if (outcome.kind !== 'created') throw new Error(outcome.kind);
+      expect(reserves).toEqual([true]);
+      expect(handler.prepared).toEqual([outcome.job.id]);
+      await until(() => handler.runs.has(outcome.job.id), 'the run started');
+      await until(() => queue.status(outcome.job.id) === 'running', 'the job says running');
+      expect(queue.claims).toEqual([]);
+      handler.runs.get(outcome.job.id)!.finish(SUCCEEDED);
+      await until(() => queue.status(outcome.job.id) === 'completed', 'the job completed');
+    });
+
+    it('holds no more slots than MAX_CONCURRENT_JOBS, even for creates in flight together', async () => {
+      await start({ maxConcurrentJobs: 2 });
+      await settled();
+      const outcomes = await Promise.all([admit(), admit(), admit()]);
+      expect(reserves).toEqual([true, true, false]);
+      await until(() => handler.runs.size === 2, 'two runs started');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(handler.runs.size).toBe(2);
+      const waiting = outcomes[2];
+      if (waiting.kind !== 'created') throw new Error(waiting.kind);
+      expect(queue.status(waiting.job.id)).toBe('pending');
+      // A slot frees: the waiting job is claimed into it.
+      const [first] = handler.runs.values();
+      first.finish(SUCCEEDED);
+      await until(() => handler.runs.has(waiting.job.id), 'the waiting job started');
+      expect(queue.claims).toEqual([waiting.job.id]);
+    });
+
+    it('a job waiting for a slot goes before it', async () => {
+      const first = queue.add();
+      await start({ maxConcurrentJobs: 1 });
+      await until(() => handler.runs.has(first.id), 'the first job started');
+      const waiting = queue.add();
+      let releaseClaim!: () => void;
+      queue.claimGate = new Promise((resolve) => (releaseClaim = resolve));
+      // The slot frees, and the claim that takes the waiting job is in flight.
+      handler.runs.get(first.id)!.finish(SUCCEEDED);
+      await until(() => queue.status(waiting.id) === 'running', 'the claim took the waiting job');
+      const outcome = await admit();
+      releaseClaim();
+      expect(reserves).toEqual([false]);
+      await until(() => handler.runs.has(waiting.id), 'the waiting job started');
+      if (outcome.kind !== 'created') throw new Error(outcome.kind);
+      expect(queue.status(outcome.job.id)).toBe('pending');
+    });
+
+    it('not created (a duplicate): what was made ready for it is removed, and its slot is free again', async () => {
+      await start({ maxConcurrentJobs: 1 });
+      await settled();
+      const duplicateOf = queue.add({ status: 'running', serverId: 'elsewhere' });
+      let unusedId = '';
+      await admit((id) => {
+        unusedId = id;
+        return { kind: 'conflict', job: duplicateOf };
+      });
+      expect(reserves).toEqual([true]);
+      expect(handler.unprepared).toEqual([unusedId]);
+      const next = await admit();
+      expect(reserves).toEqual([true, true]);
+      if (next.kind !== 'created') throw new Error(next.kind);
+      await until(() => handler.runs.has(next.job.id), 'the next job started');
+    });
+
+    it('cancelled before it said running: the run stops and the job stays cancelled', async () => {
+      let open!: () => void;
+      queue.startGate = new Promise((resolve) => (open = resolve));
+      await start();
+      await settled();
+      const outcome = await admit();
+      if (outcome.kind !== 'created') throw new Error(outcome.kind);
+      await until(() => handler.runs.has(outcome.job.id), 'the run started');
+      expect(queue.cancel(outcome.job.id)).toBe(true);
+      open();
+      await until(() => handler.discarded.includes(outcome.job.id), 'the run was discarded');
+      expect(queue.status(outcome.job.id)).toBe('cancelled');
+      expect(observer.ends).toEqual([]);
+    });
   });
 });

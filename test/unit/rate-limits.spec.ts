@@ -49,6 +49,17 @@ describe('TokenBuckets', () => {
     for (let i = 0; i < 1000; i++) takeFromAll([buckets], `key-${i}`);
     expect((buckets as unknown as { buckets: { size: number } }).buckets.size).toBe(10);
   });
+
+  it('forgets the least recently used bucket first', () => {
+    const buckets = new TokenBuckets(1, 3, clock);
+    for (const key of ['a', 'b', 'c']) takeFromAll([buckets], key);
+    expect(buckets.waitFor('a')).toBeGreaterThan(0);
+    // 'a' waits, so it is not used again; 'b' and 'c' are, and 'd' is new.
+    for (const key of ['b', 'c']) buckets.take(key);
+    takeFromAll([buckets], 'd');
+    expect(buckets.waitFor('a')).toBe(0);
+    for (const key of ['b', 'c', 'd']) expect(buckets.waitFor(key)).toBeGreaterThan(0);
+  });
 });
 
 describe('RateLimits with the default settings', () => {
