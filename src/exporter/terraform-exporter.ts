@@ -47,33 +47,37 @@ export class TerraformExporter {
   ) {}
 
   /**
-   * Writes a run's workspace (main.tf.json, the provider lock file, the run record) into its
-   * folder, which exists; `run` then starts Terraform in it. The files are written side by side:
-   * each file-system call may take a few hundred microseconds.
+   * Writes what a run's workspace needs whatever the job (the provider lock file, the run record)
+   * into its folder, which exists: a workspace can be made ahead of its job, and `configure`d then.
    */
-  async prepareWorkspace(
+  async prepareWorkspace(workspaceDirectory: string): Promise<void> {
+    const lockFile = this.setup.seedWorkspace(workspaceDirectory);
+    try {
+      writeRunRecord(workspaceDirectory, thisServerRecord(this.config.serverId));
+    } finally {
+      await lockFile;
+    }
+  }
+
+  /** Writes the job's main.tf.json into a workspace `prepareWorkspace` made. */
+  async configureWorkspace(
     workspace: Pick<ExporterRun, 'parameters' | 'exportDirectory' | 'workspaceDirectory'>,
   ): Promise<void> {
-    const { workspaceDirectory } = workspace;
     const config = buildWorkspaceConfig(
       workspace.parameters,
       workspace.exportDirectory,
       this.config.providerVersion,
     );
-    const written = Promise.all([
-      writeFile(path.join(workspaceDirectory, 'main.tf.json'), JSON.stringify(config, null, 2), {
+    await writeFile(
+      path.join(workspace.workspaceDirectory, 'main.tf.json'),
+      JSON.stringify(config, null, 2),
+      {
         mode: 0o600,
-      }),
-      this.setup.seedWorkspace(workspaceDirectory),
-    ]);
-    try {
-      writeRunRecord(workspaceDirectory, thisServerRecord(this.config.serverId));
-    } finally {
-      await written;
-    }
+      },
+    );
   }
 
-  /** Runs the export in a workspace `prepareWorkspace` wrote. */
+  /** Runs the export in a workspace `prepareWorkspace` and `configureWorkspace` wrote. */
   async run(run: ExporterRun): Promise<ExporterResult> {
     const record = thisServerRecord(this.config.serverId);
     const env = buildTerraformEnvironment({

@@ -134,6 +134,41 @@ export class JobFiles implements OnModuleInit {
     await rm(this.runDirectory(jobId), { recursive: true, force: true });
   }
 
+  /**
+   * Makes a run directory and workspace under `name` (not a job id, so no clean-up takes it for a
+   * job's) to be given to a job later by `adopt`.
+   */
+  async prepareSpare(name: string): Promise<void> {
+    await mkdir(this.runDirectory(name), { recursive: true, mode: 0o700 });
+    await mkdir(this.workspaceDirectory(name), { mode: 0o700 });
+  }
+
+  /**
+   * Gives the run directory made under `spare` to `jobId`, and makes the job's folder: one rename
+   * and one mkdir side by side. False when the spare is gone.
+   */
+  async adopt(spare: string, jobId: string): Promise<boolean> {
+    const [moved] = await Promise.all([
+      rename(this.runDirectory(spare), this.runDirectory(jobId)).then(
+        () => true,
+        () => false,
+      ),
+      mkdir(this.jobDirectory(jobId), { recursive: true }),
+    ]);
+    return moved;
+  }
+
+  /** Names of the run directories of `prefix` (spares, see prepareSpare). */
+  async runNamesStartingWith(prefix: string): Promise<string[]> {
+    const entries = await readdir(path.join(this.config.exportBaseDir, RUNS_DIR)).catch(() => []);
+    return entries.filter((name) => name.startsWith(prefix));
+  }
+
+  /** Removes a run directory made by prepareSpare. */
+  async removeSpare(name: string): Promise<void> {
+    await rm(this.runDirectory(name), { recursive: true, force: true });
+  }
+
   /** Job ids that have a folder or a run directory on disk (names that are not job ids are left alone). */
   async idsOnDisk(): Promise<string[]> {
     const ids = [...(await jobIdsIn(this.config.exportBaseDir)), ...(await this.runIdsOnDisk())];

@@ -27,6 +27,12 @@ export interface CleanupReport {
 @Injectable()
 export class RetentionService implements OnModuleInit {
   private readonly logger = new Logger(RetentionService.name);
+  /**
+   * Folders that belonged to no job at the last clean-up here. A folder goes only once two
+   * clean-ups in a row found it so: a job's folders are made while its row is being written
+   * (JobWorker.admit), so a single look could catch a job a moment before it exists.
+   */
+  private strayLastTime = new Set<string>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -77,10 +83,12 @@ export class RetentionService implements OnModuleInit {
     report.ran = await this.locks.runExclusively('retention-cleanup', async () => {
       const cutoff = new Date(now.getTime() - this.config.jobRetentionMs);
       report.expired = await this.expire(await this.store.finishedBefore(cutoff));
-      for (const id of await this.store.withoutLiveJob(await this.files.idsOnDisk())) {
+      const stray = await this.store.withoutLiveJob(await this.files.idsOnDisk());
+      for (const id of stray.filter((id) => this.strayLastTime.has(id))) {
         await this.files.removeAll(id);
         report.strayFolders += 1;
       }
+      this.strayLastTime = new Set(stray.filter((id) => !this.strayLastTime.has(id)));
       report.idempotencyKeys = await this.idempotencyKeys.forgetOld();
       // The audit trail is kept as long as the jobs it is about.
       report.auditEvents = await this.audit.purgeBefore(cutoff);

@@ -186,6 +186,23 @@ describe('retention clean-up', () => {
     expect(existsSync(path.join(t.exportBaseDir, 'not-a-job'))).toBe(true);
   });
 
+  it('removes a folder that belongs to no job at the second clean-up that finds it, not the first', async () => {
+    // A server of its own, whose periodic clean-up does not run during the test.
+    const quiet = await startTestApp({ env: { ...ENV_CREDENTIALS, CLEANUP_INTERVAL: '1h' } });
+    try {
+      const retention = quiet.app.get(RetentionService);
+      const stray = path.join(quiet.exportBaseDir, randomUUID());
+      await mkdir(stray);
+      // As a job's folder is while its row is being written: one look must not remove it.
+      expect((await retention.cleanUp()).strayFolders).toBe(0);
+      expect(existsSync(stray)).toBe(true);
+      expect((await retention.cleanUp()).strayFolders).toBe(1);
+      expect(existsSync(stray)).toBe(false);
+    } finally {
+      await quiet.close();
+    }
+  });
+
   it('runs on one server at a time (PostgreSQL advisory lock)', async () => {
     const retention = t.app.get(RetentionService);
     const holder = new Client({ connectionString: t.databaseUrl });

@@ -1027,10 +1027,15 @@ function send(port: number, item: HostileRequest): Promise<RawResponse> {
 // --- what must not change ----------------------------------------------------------------------
 
 /** Every path under `root` (directories end in "/", symlinks in "@ -> target"), sorted. */
+/**
+ * Every entry under `root`, except the workspace a server makes ahead for its next job (its name
+ * changes each time one is taken, whatever the input was).
+ */
 async function treeOf(root: string): Promise<string[]> {
   const entries: string[] = [];
   const walk = async (dir: string): Promise<void> => {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
+      if (entry.name.startsWith('.spare-') && path.basename(dir) === '.runs') continue;
       const full = path.join(dir, entry.name);
       const name = path.relative(root, full);
       if (entry.isSymbolicLink()) entries.push(`${name}@ -> ${readlinkSync(full)}`);
