@@ -7,11 +7,11 @@ import pinoHttp from 'pino-http';
 import { AppModule } from './app.module';
 import { AuditTrail } from './audit/audit-trail';
 import { installPreRouter } from './common/http/pre-router';
-import { requireJsonBody } from './common/http/require-json-body';
+import { parseJsonBody, requireJsonBody } from './common/http/json-body';
 import { ProblemDetailsFilter } from './common/problem-details/problem-details.filter';
 import { createValidationPipe } from './common/validation/validation-pipe';
 import { AppConfig } from './config/app-config';
-import { ExportReadRoutes } from './exports/read-routes';
+import { ExportPreRoutes } from './exports/pre-routes';
 import { pinoHttpOptions } from './logging/pino-http-options';
 import { HttpMetrics } from './metrics/http-metrics';
 import { RejectedRequests } from './metrics/rejected-requests';
@@ -28,7 +28,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   });
   app.useLogger(app.get(Logger));
   app.use(requireJsonBody);
-  app.useBodyParser('json', { limit: '64kb' });
+  app.use(parseJsonBody);
   app.set('x-powered-by', false);
   // Only job answers and the zip carry an ETag (documented in openapi.json). Express would add one
   // to every body, problem documents included, and answer 304 where none is declared; a function
@@ -42,7 +42,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   // options: nestjs-pino keeps its own to itself), metrics and problem documents as the others.
   const logRequest = pinoHttp(pinoHttpOptions(config));
   const metrics = app.get(HttpMetrics);
-  installPreRouter(app, app.get(ExportReadRoutes).routes, {
+  installPreRouter(app, app.get(ExportPreRoutes).routes, {
     onRequest: (req, res, route) => {
       logRequest(req, res);
       metrics.track(req, res, route.template);

@@ -11,7 +11,7 @@ import { ExportLifecycleRecorder } from './export-lifecycle-recorder';
 import { ExportsController } from './exports.controller';
 import { ExportsService } from './exports.service';
 import { FollowStreamSlots } from './follow-stream-slots';
-import { ExportReadRoutes } from './read-routes';
+import { ExportPreRoutes } from './pre-routes';
 
 /** The exports API; export jobs are run by the jobs worker through the exporter's run handler. */
 @Module({
@@ -28,7 +28,7 @@ import { ExportReadRoutes } from './read-routes';
     }),
   ],
   controllers: [ExportsController],
-  providers: [ExportsService, FollowStreamSlots, ExportReadRoutes],
-  exports: [ExportsService, ExportReadRoutes],
+  providers: [ExportsService, FollowStreamSlots, ExportPreRoutes],
+  exports: [ExportsService, ExportPreRoutes],
 })
 export class ExportsModule {}

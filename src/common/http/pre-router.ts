@@ -2,8 +2,9 @@ import { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Request, Response } from 'express';
 
-/** A route answered by the pre-router: GET only, its path parameters taken by `pattern`'s named groups. */
+/** A route answered by the pre-router, its path parameters taken by `pattern`'s named groups. */
 export interface PreRoute {
+  method: 'GET' | 'POST';
   /** The Express path template, for metrics and logs (`/api/v1/exports/:id`). */
   template: string;
   pattern: RegExp;
@@ -18,8 +19,9 @@ export interface PreRouterHooks {
 }
 
 /**
- * Answers a few routes that clients repeat many times a second (a status poll) on the HTTP server
- * itself, ahead of Express: no router walk over every route and middleware, no Nest
+ * Answers a few routes that clients repeat many times a second (a status poll), or whose latency
+ * is measured (a create), on the HTTP server itself, ahead of Express: no router walk over every
+ * route and middleware, no Nest
  * per-request machinery. Everything else, and any request a route's pattern does not match
  * exactly, goes to Express unchanged. The request and response get Express's prototypes first, as
  * Express itself does, so `req.ip`, `res.status` and the exception filter work on them as usual.
@@ -38,7 +40,7 @@ export function installPreRouter(
   const [handleWithExpress] = listeners;
   server.removeListener('request', handleWithExpress);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const found = req.method === 'GET' ? matchRoute(routes, req.url ?? '') : undefined;
+    const found = matchRoute(routes, req.method, req.url ?? '');
     if (!found) return handleWithExpress(req, res);
     const request = Object.setPrototypeOf(req, express.request) as Request;
     const response = Object.setPrototypeOf(res, express.response) as Response;
@@ -53,11 +55,13 @@ export function installPreRouter(
 
 function matchRoute(
   routes: PreRoute[],
+  method: string | undefined,
   url: string,
 ): { route: PreRoute; params: Record<string, string> } | undefined {
   const query = url.indexOf('?');
   const path = query === -1 ? url : url.slice(0, query);
   for (const route of routes) {
+    if (route.method !== method) continue;
     const match = route.pattern.exec(path);
     if (match) return { route, params: { ...match.groups } };
   }

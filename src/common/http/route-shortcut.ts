@@ -7,7 +7,7 @@ import {
   PipeTransform,
   Type,
 } from '@nestjs/common';
-import { GUARDS_METADATA, INTERCEPTORS_METADATA } from '@nestjs/common/constants';
+import { GUARDS_METADATA, HTTP_CODE_METADATA, INTERCEPTORS_METADATA } from '@nestjs/common/constants';
 import { ApplicationConfig, ModuleRef } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { Request, Response } from 'express';
@@ -31,7 +31,8 @@ type Enhancer = Type | object;
  * A controller route answered outside Nest's router (by the pre-router, pre-router.ts, which has
  * already logged, timed and given the request Express's prototypes). The route's guards (global,
  * controller, method, in that order) and interceptors are read from its metadata and called with
- * the same execution context, then its handler, and the answer is sent as Nest's Express adapter
+ * the same execution context, then its handler (with the route's @HttpCode status set after the
+ * guards, as Nest sets it), and the answer is sent as Nest's Express adapter
  * sends it; errors are thrown to the caller, which hands them to the exception filter. What is
  * left out is Nest's per-request machinery (parameter factories and the pipe, guard and
  * interceptor consumers), a good part of a short read's cost.
@@ -50,13 +51,19 @@ export class RouteShortcut<C extends object> {
    * The route for the pre-router. It is bound at its first request: the application's global
    * guards, pipes and interceptors are registered after the modules are built.
    */
-  asPreRoute(template: string, pattern: RegExp, moduleRef: ModuleRef, config: ApplicationConfig): PreRoute {
+  asPreRoute(
+    route: Pick<PreRoute, 'method' | 'template' | 'pattern'>,
+    moduleRef: ModuleRef,
+    config: ApplicationConfig,
+    /** What the application's middleware does for this route before its guards (reading a body). */
+    before?: (req: Request, res: Response) => Promise<void>,
+  ): PreRoute {
     let answer: ((req: Request, res: Response) => Promise<void>) | undefined;
     return {
-      template,
-      pattern,
-      answer: (req, res) => {
+      ...route,
+      answer: async (req, res) => {
         answer ??= this.bind(moduleRef, config);
+        await before?.(req, res);
         return answer(req, res);
       },
     };
@@ -88,6 +95,8 @@ export class RouteShortcut<C extends object> {
       return piped;
     };
 
+    // @HttpCode, else Nest's default for the method; the handler may still set another.
+    const status = Reflect.getMetadata(HTTP_CODE_METADATA, handler) as number | undefined;
     return async (req, res) => {
       const context = new ExecutionContextHost([req, res], this.controllerType, handler);
       context.setType('http');
@@ -95,6 +104,7 @@ export class RouteShortcut<C extends object> {
         // What Nest's guards consumer throws for a guard that answers false.
         if (!(await guard.canActivate(context))) throw new ForbiddenException('Forbidden resource');
       }
+      res.status(status ?? (req.method === 'POST' ? 201 : 200));
       const call = async () => handler.apply(controller, await this.args(req, res, pipes));
       const chain = (index: number): Observable<unknown> => {
         if (index === interceptors.length) return from(call());

@@ -1,5 +1,5 @@
 import { UnsupportedMediaTypeException } from '@nestjs/common';
-import { NextFunction, Request, Response } from 'express';
+import { json, NextFunction, Request, RequestHandler, Response } from 'express';
 
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 
@@ -19,4 +19,19 @@ export function requireJsonBody(req: Request, _res: Response, next: NextFunction
       `The request body must be application/json, not ${req.headers['content-type'] ?? 'untyped'}.`,
     ),
   );
+}
+
+/** Request bodies are JSON of at most this size (413 beyond). */
+export const parseJsonBody: RequestHandler = json({ limit: '64kb' });
+
+/**
+ * What the application's two middlewares above do, for a route answered ahead of Express
+ * (pre-router.ts): refuses a body that is not JSON, then parses it into `req.body`.
+ */
+export async function readJsonBody(req: Request, res: Response): Promise<void> {
+  for (const middleware of [requireJsonBody, parseJsonBody]) {
+    // These two pass an Error, or nothing, to next (never Express's 'route' or 'router').
+    const error = await new Promise<unknown>((resolve) => middleware(req, res, resolve));
+    if (error instanceof Error) throw error;
+  }
 }
