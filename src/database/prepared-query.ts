@@ -16,10 +16,10 @@ function statementName(text: string): string {
 }
 
 /**
- * A statement the API runs on every poll or create, as a named statement on TypeORM's own
- * node-postgres pool: PostgreSQL parses and plans it once per connection, and none of TypeORM's
- * per-query machinery (a query runner per call) runs. `text` must be one of a few fixed texts,
- * never one built from values.
+ * A statement the API runs on every poll, list page or create, as a named statement on TypeORM's
+ * own node-postgres pool: PostgreSQL parses and plans it once per connection, and none of
+ * TypeORM's per-query machinery (a query runner per call) runs. `text` must be one of a few fixed
+ * texts, never one built from values.
  */
 export async function preparedQuery<R extends QueryResultRow>(
   db: DataSource,
@@ -27,20 +27,6 @@ export async function preparedQuery<R extends QueryResultRow>(
   values: unknown[],
 ): Promise<R[]> {
   const { rows } = await poolOf(db).query<R>({ name: statementName(text), text, values });
-  return rows;
-}
-
-/**
- * A read as a plain (unnamed) statement on the same pool, for texts that vary with the request or
- * whose best plan depends on its values (list pages): planned each time, but still without
- * TypeORM's per-query machinery.
- */
-export async function poolQuery<R extends QueryResultRow>(
-  db: DataSource,
-  text: string,
-  values: unknown[],
-): Promise<R[]> {
-  const { rows } = await poolOf(db).query<R>(text, values);
   return rows;
 }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { poolQuery, preparedQuery } from '../database/prepared-query';
+import { preparedQuery } from '../database/prepared-query';
 import { SqlPart } from '../database/sql-part';
 import {
   ExportJob,
@@ -263,8 +263,10 @@ export class JobRepository {
     }
     if (query.after)
       conditions.push(afterPositionCondition({ time: 'created_at', id: 'id' }, query.after, parameters));
-    // One more than asked: whether it exists says if there is a next page, without counting.
-    const rows = await poolQuery<JobRow & { list_position: string }>(
+    // One more than asked: whether it exists says if there is a next page, without counting. A
+    // named statement: its text is one of a few (which conditions apply), and every plan reads
+    // the list index, so PostgreSQL need not plan it again for each page.
+    const rows = await preparedQuery<JobRow & { list_position: string }>(
       this.db,
       `SELECT ${JOB_COLUMNS}, created_at::text AS list_position FROM export_jobs
         WHERE ${conditions.join(' AND ')}
