@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { FilesModule } from '../files/files.module';
+import { JobsModule } from '../jobs/jobs.module';
 import { TerraformExporter } from './terraform-exporter';
 import { TerraformSetup } from './terraform-setup';
 
@@ -8,7 +9,7 @@ import { TerraformSetup } from './terraform-setup';
  * ExportRunHandler is the job handler the worker runs export jobs with.
  */
 @Module({
-  imports: [FilesModule],
+  imports: [FilesModule, JobsModule],
   providers: [TerraformExporter, TerraformSetup],
   exports: [TerraformExporter, TerraformSetup, FilesModule],
 })

@@ -18,6 +18,8 @@ import {
 import { summariseTerraformError } from './terraform-diagnostics';
 import { buildProviderRequirement } from './terraform-workspace';
 import { compareProviderSchema } from './provider-schema-drift';
+import { isDatabaseUnavailable } from '../database/database-errors';
+import { DatabaseLocks } from '../jobs/database-locks';
 
 export interface ExporterReadiness {
   state: 'checking' | 'ready' | 'unavailable';
@@ -50,7 +52,10 @@ export class TerraformSetup implements OnApplicationBootstrap, BeforeApplication
   /** Attributes the installed provider lacks; requests that use them are refused. */
   private missingAttributes: ReadonlySet<string> = new Set();
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly locks: DatabaseLocks,
+  ) {
     this.status = { state: 'checking', providerVersionConstraint: config.providerVersion };
   }
 
@@ -94,30 +99,57 @@ export class TerraformSetup implements OnApplicationBootstrap, BeforeApplication
 
   private async prepare(): Promise<void> {
     try {
-      await mkdir(this.pluginCacheDir, { recursive: true });
-      await mkdir(this.templateDirectory, { recursive: true, mode: 0o700 });
-      const version = await this.run(['version', '-json']);
-      const terraformVersion = (JSON.parse(version) as { terraform_version?: string }).terraform_version;
-      // Known even if installing the provider fails below.
-      this.status = { ...this.status, terraformVersion };
-      await writeFile(
-        path.join(this.templateDirectory, 'main.tf.json'),
-        JSON.stringify({ terraform: buildProviderRequirement(this.config.providerVersion) }, null, 2),
-      );
-      await this.run(['init', '-input=false', '-no-color']).catch((error: unknown) => {
-        if (!(error instanceof ExporterSetupError)) throw error;
-        throw new ExporterSetupError(
-          `${error.message.replace(/\.$/, '')}. Let this server reach the provider registry, or point TF_CLI_CONFIG_FILE at a ` +
-            'provider mirror (README: Running real exports), then restart it.',
-        );
-      });
-      const schemaDrift = await this.checkProviderSchema();
-      this.status = { ...this.status, state: 'ready', schemaDrift };
-      this.logger.log(`Terraform ${terraformVersion} ready; provider cached in ${this.pluginCacheDir}`);
+      await this.inTurnWithOtherServers(() => this.setUp());
     } catch (error) {
       this.status = { ...this.status, state: 'unavailable', detail: (error as Error).message };
       this.logger.warn(`Exporter not ready: ${this.status.detail}`);
     }
+  }
+
+  /**
+   * Servers sharing the export folder (and so the template workspace and the plugin cache) set
+   * up one at a time: Terraform's plugin cache is not safe for installs at the same moment, and
+   * an orchestrator starts replicas together. The turn is a database lock; with the database
+   * unreachable at start the set-up goes ahead on its own rather than not at all.
+   */
+  private async inTurnWithOtherServers(setUp: () => Promise<void>): Promise<void> {
+    let turn = 'waiting' as 'waiting' | 'taken' | 'done';
+    try {
+      await this.locks.runInTurn(`terraform-setup:${this.pluginCacheDir}`, async () => {
+        turn = 'taken';
+        await setUp();
+        turn = 'done';
+      });
+    } catch (error) {
+      // Ending the lock's transaction failed after a set-up that succeeded: that is no failure.
+      if (turn === 'done') return;
+      if (turn === 'taken' || !isDatabaseUnavailable(error)) throw error;
+      this.logger.warn(`Setting up Terraform without waiting for other servers' set-ups: ${String(error)}`);
+      await setUp();
+    }
+  }
+
+  private async setUp(): Promise<void> {
+    await mkdir(this.pluginCacheDir, { recursive: true });
+    await mkdir(this.templateDirectory, { recursive: true, mode: 0o700 });
+    const version = await this.run(['version', '-json']);
+    const terraformVersion = (JSON.parse(version) as { terraform_version?: string }).terraform_version;
+    // Known even if installing the provider fails below.
+    this.status = { ...this.status, terraformVersion };
+    await writeFile(
+      path.join(this.templateDirectory, 'main.tf.json'),
+      JSON.stringify({ terraform: buildProviderRequirement(this.config.providerVersion) }, null, 2),
+    );
+    await this.run(['init', '-input=false', '-no-color']).catch((error: unknown) => {
+      if (!(error instanceof ExporterSetupError)) throw error;
+      throw new ExporterSetupError(
+        `${error.message.replace(/\.$/, '')}. Let this server reach the provider registry, or point TF_CLI_CONFIG_FILE at a ` +
+          'provider mirror (README: Running real exports), then restart it.',
+      );
+    });
+    const schemaDrift = await this.checkProviderSchema();
+    this.status = { ...this.status, state: 'ready', schemaDrift };
+    this.logger.log(`Terraform ${terraformVersion} ready; provider cached in ${this.pluginCacheDir}`);
   }
 
   /** Attributes of the request that the installed provider does not have. */

@@ -21,6 +21,18 @@ export class DatabaseLocks {
     });
   }
 
+  /**
+   * Runs `work` holding the lock `name`, after waiting for whoever holds it now: servers take
+   * turns. The lock is a transaction's, kept open while `work` runs, so a server that dies
+   * mid-work releases it.
+   */
+  async runInTurn<T>(name: string, work: () => Promise<T>): Promise<T> {
+    return this.db.transaction(async (manager) => {
+      await this.lockInTransaction(manager, name);
+      return work();
+    });
+  }
+
   /** Waits for the lock `name` inside the caller's transaction; it is released when that transaction ends. */
   async lockInTransaction(manager: EntityManager, name: string): Promise<void> {
     await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [name]);

@@ -19,10 +19,7 @@ describe('webhooks with two servers', () => {
         WEBHOOK_RETRY_FOR: '1m',
         LOG_LEVEL: 'trace',
       });
-      // One after the other: two servers setting up Terraform in one export folder at the same
-      // moment can race on its template workspace (a known gap, see README's deployment notes).
-      const first = await startServer({ env });
-      const servers = [first, await startServer({ env })];
+      const servers = await Promise.all([startServer({ env }), startServer({ env })]);
       const answers: string[] = [];
       const jobs = await Promise.all(
         Array.from({ length: JOBS }, async (_, index) => {
