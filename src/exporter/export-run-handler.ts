@@ -32,6 +32,8 @@ export class ExportRunHandler extends JobHandler implements OnApplicationBootstr
    * the next job's here: it then costs a rename instead of a few file-system calls in a row.
    */
   private spare: Promise<string | null> | undefined;
+  /** Names of this server's spares, so that its own start-up clean-up leaves them alone. */
+  private readonly ownSpares = new Set<string>();
 
   constructor(
     private readonly exporter: TerraformExporter,
@@ -47,11 +49,15 @@ export class ExportRunHandler extends JobHandler implements OnApplicationBootstr
   async onApplicationShutdown(): Promise<void> {
     const spare = await this.spare;
     this.spare = undefined;
-    if (spare) await this.files.removeSpare(spare).catch(() => undefined);
+    if (spare) {
+      await this.files.removeSpare(spare).catch(() => undefined);
+      this.ownSpares.delete(spare);
+    }
   }
 
   private async makeSpare(): Promise<string | null> {
     const name = `${SPARE_PREFIX}${randomUUID()}`;
+    this.ownSpares.add(name);
     try {
       await this.files.prepareSpare(name);
       await this.exporter.prepareWorkspace(this.files.workspaceDirectory(name));
@@ -59,6 +65,7 @@ export class ExportRunHandler extends JobHandler implements OnApplicationBootstr
     } catch (error) {
       this.logger.warn(`Could not make a workspace ahead: ${(error as Error).message}`);
       await this.files.removeSpare(name).catch(() => undefined);
+      this.ownSpares.delete(name);
       return null;
     }
   }
@@ -77,6 +84,7 @@ export class ExportRunHandler extends JobHandler implements OnApplicationBootstr
     const taken = this.spare;
     if (taken) this.spare = sleep(NEXT_SPARE_AFTER_MS).then(() => this.makeSpare());
     const spare = taken && (await taken);
+    if (spare) this.ownSpares.delete(spare);
     if (!spare || !(await this.files.adopt(spare, job.id))) {
       await this.files.prepare(job.id);
       await this.exporter.prepareWorkspace(this.files.workspaceDirectory(job.id));
@@ -149,6 +157,7 @@ export class ExportRunHandler extends JobHandler implements OnApplicationBootstr
   async findDeadRuns(): Promise<{ jobId: string; serverId: string }[]> {
     // Workspaces made ahead by servers that died here (or before they wrote their record) go too.
     for (const name of await this.files.runNamesStartingWith(SPARE_PREFIX)) {
+      if (this.ownSpares.has(name)) continue;
       const record = readRunRecord(this.files.workspaceDirectory(name));
       if (!record || isDeadServerOnThisHost(record)) await this.files.removeSpare(name);
     }
