@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { exportDirectoryOf } from '../export-parameters/export-parameters';
 import { JobFiles } from '../files/job-files';
 import { ExportJob } from '../jobs/export-job';
@@ -12,16 +14,16 @@ import { RunLog } from './run-log';
 import { isDeadServerOnThisHost, readRunRecord } from './run-record';
 import { killLeftoverExporterIn, TerraformExporter } from './terraform-exporter';
 
-/**
- * One export job's run: its folder and workspace, Terraform, the scrubbed log, and the zip. Every
- * error of a run (full disk, descriptors exhausted, a stream failing) ends that run's job, never
- * the server.
- */
 /** Run directories made ahead are named so (never a job id, which no clean-up then mistakes them for). */
 const SPARE_PREFIX = '.spare-';
 /** How long after a job took the workspace made ahead the next one is made. */
 const NEXT_SPARE_AFTER_MS = 200;
 
+/**
+ * One export job's run: its folder and workspace, Terraform, the scrubbed log, and the zip. Every
+ * error of a run (full disk, descriptors exhausted, a stream failing) ends that run's job, never
+ * the server.
+ */
 @Injectable()
 export class ExportRunHandler extends JobHandler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ExportRunHandler.name);
@@ -32,14 +34,16 @@ export class ExportRunHandler extends JobHandler implements OnApplicationBootstr
    * the next job's here: it then costs a rename instead of a few file-system calls in a row.
    */
   private spare: Promise<string | null> | undefined;
-  /** Names of this server's spares, so that its own start-up clean-up leaves them alone. */
-  private readonly ownSpares = new Set<string>();
+  /** This server's spares are named so; its own start-up clean-up leaves them alone. */
+  private readonly ownSparePrefix: string;
 
   constructor(
     private readonly exporter: TerraformExporter,
     private readonly files: JobFiles,
+    @Inject(APP_CONFIG) config: AppConfig,
   ) {
     super();
+    this.ownSparePrefix = `${SPARE_PREFIX}${config.serverId}-`;
   }
 
   onApplicationBootstrap(): void {
@@ -49,23 +53,18 @@ export class ExportRunHandler extends JobHandler implements OnApplicationBootstr
   async onApplicationShutdown(): Promise<void> {
     const spare = await this.spare;
     this.spare = undefined;
-    if (spare) {
-      await this.files.removeSpare(spare).catch(() => undefined);
-      this.ownSpares.delete(spare);
-    }
+    if (spare) await this.files.removeRunDirectory(spare).catch(() => undefined);
   }
 
   private async makeSpare(): Promise<string | null> {
-    const name = `${SPARE_PREFIX}${randomUUID()}`;
-    this.ownSpares.add(name);
+    const name = `${this.ownSparePrefix}${randomUUID()}`;
     try {
-      await this.files.prepareSpare(name);
+      await this.files.makeRunDirectory(name);
       await this.exporter.prepareWorkspace(this.files.workspaceDirectory(name));
       return name;
     } catch (error) {
       this.logger.warn(`Could not make a workspace ahead: ${(error as Error).message}`);
-      await this.files.removeSpare(name).catch(() => undefined);
-      this.ownSpares.delete(name);
+      await this.files.removeRunDirectory(name).catch(() => undefined);
       return null;
     }
   }
@@ -84,7 +83,6 @@ export class ExportRunHandler extends JobHandler implements OnApplicationBootstr
     const taken = this.spare;
     if (taken) this.spare = sleep(NEXT_SPARE_AFTER_MS).then(() => this.makeSpare());
     const spare = taken && (await taken);
-    if (spare) this.ownSpares.delete(spare);
     if (!spare || !(await this.files.adopt(spare, job.id))) {
       await this.files.prepare(job.id);
       await this.exporter.prepareWorkspace(this.files.workspaceDirectory(job.id));
@@ -157,9 +155,9 @@ export class ExportRunHandler extends JobHandler implements OnApplicationBootstr
   async findDeadRuns(): Promise<{ jobId: string; serverId: string }[]> {
     // Workspaces made ahead by servers that died here (or before they wrote their record) go too.
     for (const name of await this.files.runNamesStartingWith(SPARE_PREFIX)) {
-      if (this.ownSpares.has(name)) continue;
+      if (name.startsWith(this.ownSparePrefix)) continue;
       const record = readRunRecord(this.files.workspaceDirectory(name));
-      if (!record || isDeadServerOnThisHost(record)) await this.files.removeSpare(name);
+      if (!record || isDeadServerOnThisHost(record)) await this.files.removeRunDirectory(name);
     }
     const dead: { jobId: string; serverId: string }[] = [];
     for (const jobId of await this.files.runIdsOnDisk()) {

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditEvent, RecordedAuditEvent } from '../audit/audit-event';
@@ -15,7 +14,7 @@ import { ExportFile } from '../files/export-file';
 import { followFile } from '../files/follow-file';
 import { JobFiles } from '../files/job-files';
 import { ExportJob, isFinished, JobStatus, toJobId } from '../jobs/export-job';
-import { canAccess, JobAccess, JobRepository } from '../jobs/job-repository';
+import { canAccess, CreatedAlongside, JobAccess, JobRepository, NewJob } from '../jobs/job-repository';
 import { JobEndWatcher } from '../jobs/job-end-watcher';
 import { JobSignals } from '../jobs/job-signals';
 import { JobWorker } from '../jobs/job-worker';
@@ -118,34 +117,31 @@ export class ExportsService {
       httpStatus: 202,
       ...context,
     });
-    const id = randomUUID();
-    const outcome = await this.runner.admit(
-      { id, parameters },
-      (reserve) =>
-        this.store.create(
-      {
-        id,
-        parameters,
-        owner: principal.key,
-        ownerKind: principal.kind,
-        ownerId: principal.id,
-        ownerName: principal.name,
-        organizationId: principal.organizationId,
-        credentialSource: caller.credentialSource,
-        serverId: this.config.serverId,
-        leaseMs: this.config.jobLeaseMs,
-        reserve,
-      },
+    const job: Omit<NewJob, 'reserve'> = {
+      id: randomUUID(),
+      parameters,
+      owner: principal.key,
+      ownerKind: principal.kind,
+      ownerId: principal.id,
+      ownerName: principal.name,
+      organizationId: principal.organizationId,
+      credentialSource: caller.credentialSource,
+      serverId: this.config.serverId,
+      leaseMs: this.config.jobLeaseMs,
+    };
+    const key =
       idempotencyKey === undefined
         ? undefined
-        : { key: checkedIdempotencyKey(idempotencyKey), fingerprint: fingerprint(parameters, webhook) },
-      // The audit record and the webhook are committed with the job: it never exists without
-      // them, and the trail never shows it started before it was created.
-      {
-        statement: (jobId, first, inserted) => this.audit.statementFor(createdEvent(jobId), first, inserted),
-        inTransaction: webhook && ((manager, job) => this.webhooks.attach(manager, job.id, webhook)),
-      },
-        ),
+        : { key: checkedIdempotencyKey(idempotencyKey), fingerprint: fingerprint(parameters, webhook) };
+    // The audit record and the webhook are committed with the job: it never exists without
+    // them, and the trail never shows it started before it was created.
+    const alongside: CreatedAlongside = {
+      statement: (jobId, first, inserted) => this.audit.statementFor(createdEvent(jobId), first, inserted),
+      inTransaction: webhook && ((manager, created) => this.webhooks.attach(manager, created.id, webhook)),
+    };
+    const outcome = await this.runner.admit(
+      job,
+      (reserve) => this.store.create({ ...job, reserve }, key, alongside),
       caller.credentials,
     );
     switch (outcome.kind) {

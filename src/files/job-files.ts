@@ -60,15 +60,19 @@ export class JobFiles implements OnModuleInit {
 
   /** Makes the job's folder and its run's workspace (private, as the folder holding it). */
   async prepare(jobId: string): Promise<void> {
-    // Side by side (neither is inside the other), and the workspace's folder by name rather than
-    // by a recursive mkdir, which first tries the workspace and fails: each call may wait for the
-    // event loop, and the exporter waits for them all.
-    await Promise.all([
-      mkdir(this.jobDirectory(jobId), { recursive: true }),
-      mkdir(this.runDirectory(jobId), { recursive: true, mode: 0o700 }).then(() =>
-        mkdir(this.workspaceDirectory(jobId), { recursive: true, mode: 0o700 }),
-      ),
-    ]);
+    // Side by side (neither is inside the other): each call may wait for the event loop, and
+    // the exporter waits for them all.
+    await Promise.all([mkdir(this.jobDirectory(jobId), { recursive: true }), this.makeRunDirectory(jobId)]);
+  }
+
+  /**
+   * Makes a run directory and its workspace under `name`: a job id, or a name that is not one
+   * (a spare, which no clean-up then takes for a job's) to be given to a job later by `adopt`.
+   * The workspace by name rather than by a recursive mkdir, which first tries it and fails.
+   */
+  async makeRunDirectory(name: string): Promise<void> {
+    await mkdir(this.runDirectory(name), { recursive: true, mode: 0o700 });
+    await mkdir(this.workspaceDirectory(name), { recursive: true, mode: 0o700 });
   }
 
   /** Every regular file of the job except its download zip, sorted by name. */
@@ -131,16 +135,7 @@ export class JobFiles implements OnModuleInit {
   /** Removes everything of a job: its folder, its workspace and its log. */
   async removeAll(jobId: string): Promise<void> {
     await this.removeJobFiles(jobId);
-    await rm(this.runDirectory(jobId), { recursive: true, force: true });
-  }
-
-  /**
-   * Makes a run directory and workspace under `name` (not a job id, so no clean-up takes it for a
-   * job's) to be given to a job later by `adopt`.
-   */
-  async prepareSpare(name: string): Promise<void> {
-    await mkdir(this.runDirectory(name), { recursive: true, mode: 0o700 });
-    await mkdir(this.workspaceDirectory(name), { mode: 0o700 });
+    await this.removeRunDirectory(jobId);
   }
 
   /**
@@ -158,14 +153,14 @@ export class JobFiles implements OnModuleInit {
     return moved;
   }
 
-  /** Names of the run directories of `prefix` (spares, see prepareSpare). */
+  /** Names of the run directories starting with `prefix` (spares, see makeRunDirectory). */
   async runNamesStartingWith(prefix: string): Promise<string[]> {
     const entries = await readdir(path.join(this.config.exportBaseDir, RUNS_DIR)).catch(() => []);
     return entries.filter((name) => name.startsWith(prefix));
   }
 
-  /** Removes a run directory made by prepareSpare. */
-  async removeSpare(name: string): Promise<void> {
+  /** Removes a run directory (a job's workspace and log, or a spare). */
+  async removeRunDirectory(name: string): Promise<void> {
     await rm(this.runDirectory(name), { recursive: true, force: true });
   }
 
