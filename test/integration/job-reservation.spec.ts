@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { JobEventRepository } from '../../src/audit/job-event.repository';
 import { dataSourceOptions } from '../../src/database/data-source-options';
 import { ExportParameters } from '../../src/export-parameters/export-parameters';
 import { IdempotencyKeyRepository } from '../../src/jobs/idempotency-keys';
@@ -83,21 +84,19 @@ describe('job reservation and create (PostgreSQL)', () => {
   });
 
   it('writes the job.created audit row with the job, in the same statement', async () => {
+    // The audit trail's own statement for the event (AuditTrail.statementFor).
+    const withEvent = {
+      statement: (jobId: string, first: number, inserted: string) =>
+        JobEventRepository.insertStatement(
+          [{ occurredAt: new Date(), jobId, action: 'job.created', outcome: 'success' }],
+          first,
+          inserted,
+        ),
+    };
     const job = newJob();
-    const created = await jobs.create(job, undefined, {
-      statement: (jobId, first, inserted) => ({
-        sql: `INSERT INTO job_events (job_id, action, outcome) SELECT $${first}::uuid, 'job.created', 'success' WHERE ${inserted}`,
-        values: [jobId],
-      }),
-    });
-    expect(created.kind).toBe('created');
+    expect((await jobs.create(job, undefined, withEvent)).kind).toBe('created');
     // A duplicate creates no job, and so no row.
-    const duplicate = await jobs.create({ ...job, id: randomUUID() }, undefined, {
-      statement: (jobId, first, inserted) => ({
-        sql: `INSERT INTO job_events (job_id, action, outcome) SELECT $${first}::uuid, 'job.created', 'success' WHERE ${inserted}`,
-        values: [jobId],
-      }),
-    });
+    const duplicate = await jobs.create({ ...job, id: randomUUID() }, undefined, withEvent);
     expect(duplicate).toMatchObject({ kind: 'conflict', job: { id: job.id } });
     const rows = await db.query<{ job_id: string }[]>(
       `SELECT job_id FROM job_events WHERE action = 'job.created'`,
