@@ -2,8 +2,9 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
-import pinoHttp from 'pino-http';
+import pino from 'pino';
 import { AppModule } from './app.module';
 import { AuditTrail } from './audit/audit-trail';
 import { installPreRouter } from './common/http/pre-router';
@@ -12,7 +13,7 @@ import { ProblemDetailsFilter } from './common/problem-details/problem-details.f
 import { createValidationPipe } from './common/validation/validation-pipe';
 import { AppConfig } from './config/app-config';
 import { ExportPreRoutes } from './exports/pre-routes';
-import { pinoHttpOptions } from './logging/pino-http-options';
+import { createRequestLog, loggerOptions } from './logging/request-log';
 import { HttpMetrics } from './metrics/http-metrics';
 import { RejectedRequests } from './metrics/rejected-requests';
 import { setUpOpenApi } from './openapi/openapi';
@@ -27,6 +28,12 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
+  // First, so that every request has its id and its log line, those refused by the body parser too.
+  const logRequest = createRequestLog(pino(loggerOptions(config)));
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    logRequest(req, res);
+    next();
+  });
   app.use(requireJsonBody);
   app.use(parseJsonBody);
   app.set('x-powered-by', false);
@@ -38,9 +45,8 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   const problems = new ProblemDetailsFilter(app.get(AuditTrail), app.get(RejectedRequests));
   app.useGlobalFilters(problems);
   setUpOpenApi(app);
-  // The routes answered ahead of Express get the same request log line (a pino-http of the same
-  // options: nestjs-pino keeps its own to itself), metrics and problem documents as the others.
-  const logRequest = pinoHttp(pinoHttpOptions(config));
+  // The routes answered ahead of Express get the same request log line, metrics and problem
+  // documents as the others.
   const metrics = app.get(HttpMetrics);
   installPreRouter(app, app.get(ExportPreRoutes).routes, {
     onRequest: (req, res, route) => {

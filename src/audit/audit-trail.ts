@@ -12,8 +12,9 @@ const MAX_QUEUED_READS = 20_000;
 /**
  * Records every operation twice: as a job_events row (queryable per job or schedule) and as a structured JSON
  * log line. Operations are written before the caller goes on; reads (READ_ACTIONS) are queued and
- * written in batches, so they never add a database round trip to a poll. A failure to record
- * never fails the request itself; it is logged instead.
+ * written in batches, so they never add a database round trip to a poll, and get no log line of
+ * their own: a read is a request, and the request log already has its line (request-log.ts).
+ * A failure to record never fails the request itself; it is logged instead.
  */
 @Injectable()
 export class AuditTrail implements BeforeApplicationShutdown, OnModuleDestroy {
@@ -45,7 +46,6 @@ export class AuditTrail implements BeforeApplicationShutdown, OnModuleDestroy {
   /** Queues a read's event; it is written within READ_FLUSH_MS (or before the trail is next read). */
   recordRead(event: AuditEvent): void {
     if (!READ_ACTIONS.has(event.action)) throw new Error(`${event.action} is not a read`);
-    this.logger.log({ audit: event }, event.action);
     this.queuedReads.push({ ...event, occurredAt: new Date() });
     if (this.queuedReads.length > MAX_QUEUED_READS) {
       this.droppedReads += this.queuedReads.length - MAX_QUEUED_READS;

@@ -36,16 +36,41 @@ const INSERTED_COLUMNS = [
   ['detail', 'jsonb'],
 ] as const;
 
+const INSERT_COLUMN_ARRAYS = `INSERT INTO job_events (${INSERTED_COLUMNS.map(([name]) => name).join(', ')})
+  SELECT * FROM unnest(${INSERTED_COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})`;
+
+/** An event's values, in the order of INSERTED_COLUMNS. */
+function rowOf(event: RecordedAuditEvent): unknown[] {
+  return [
+    event.occurredAt,
+    event.jobId ?? null,
+    event.scheduleId ?? null,
+    event.principal ?? null,
+    event.principalName ?? null,
+    event.organizationId ?? null,
+    event.action,
+    event.outcome,
+    event.httpStatus ?? null,
+    event.requestId ?? null,
+    event.clientIp ?? null,
+    event.detail ? JSON.stringify(event.detail) : null,
+  ];
+}
+
 /** The job_events table: the audit trail of jobs and of schedules. */
 @Injectable()
 export class JobEventRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Inserts the events in one statement, each with its own time. */
+  /**
+   * Inserts the events in one statement, each with its own time: one array per column, so the
+   * statement is the same for a batch of 500 reads as for one operation.
+   */
   async insert(events: readonly RecordedAuditEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const { sql, values } = JobEventRepository.insertStatement(events, 1);
-    await this.dataSource.query(sql, values);
+    const columns = INSERTED_COLUMNS.map(() => [] as unknown[]);
+    for (const event of events) rowOf(event).forEach((value, i) => columns[i].push(value));
+    await this.dataSource.query(INSERT_COLUMN_ARRAYS, columns);
   }
 
   /**
@@ -56,20 +81,7 @@ export class JobEventRepository {
     const values: unknown[] = [];
     const rows = events.map((event) => {
       const start = first + values.length;
-      values.push(
-        event.occurredAt,
-        event.jobId ?? null,
-        event.scheduleId ?? null,
-        event.principal ?? null,
-        event.principalName ?? null,
-        event.organizationId ?? null,
-        event.action,
-        event.outcome,
-        event.httpStatus ?? null,
-        event.requestId ?? null,
-        event.clientIp ?? null,
-        event.detail ? JSON.stringify(event.detail) : null,
-      );
+      values.push(...rowOf(event));
       return `(${INSERTED_COLUMNS.map(([, type], i) => `$${start + i}::${type}`).join(', ')})`;
     });
     const columns = INSERTED_COLUMNS.map(([name]) => name).join(', ');

@@ -26,7 +26,7 @@ export const SENSITIVE_KEYS: ReadonlySet<string> = new Set([
   'GENESYSCLOUD_ACCESS_TOKEN',
 ]);
 
-/** Where sensitive values sit under other names: the headers of pino-http's `req` and `res`. */
+/** Where sensitive values sit under other names: the headers of a request line's `req` and `res` (request-log.ts). */
 interface NamedPaths {
   [key: string]: NamedPaths | true;
 }
@@ -70,8 +70,8 @@ function redactAt(
 /**
  * pino options that apply the rule: `formatters.log` for the logged objects, and the serializers'
  * output for the keys that have one (what is serialized is what is written, so it is redacted
- * after serialization, as pino's `redact` does). Child loggers' bindings pass through serializers
- * only, not formatters: the only bindings here are pino-http's `req`.
+ * after serialization, as pino's `redact` does). Child loggers' bindings pass through the
+ * `bindings` formatter.
  */
 export function redactingLoggerOptions(serializerKeys: readonly string[]): {
   formatters: {

@@ -8,7 +8,7 @@ const REQUEST_ID_HEADER = 'X-Request-Id';
 const SANE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /**
- * pino-http's `genReqId`: the caller's X-Request-Id when it is sane, a new UUID otherwise. It is
+ * The request's id: the caller's X-Request-Id when it is sane, a new UUID otherwise. It is
  * always sent back, so a caller can quote it when reporting a problem.
  */
 export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
@@ -20,8 +20,7 @@ export function assignRequestId(req: IncomingMessage, res: ServerResponse): stri
 
 /**
  * The request's id (as logged and returned in X-Request-Id) and client address, for records that
- * point back to logs. Errors raised before the logging middleware ran (a body the JSON parser
- * refused) have no id yet.
+ * point back to logs.
  */
 export function requestContext(req: Request): { requestId?: string; clientIp?: string } {
   return {

@@ -106,7 +106,7 @@ export const WWW_AUTHENTICATE = header('How to authenticate (RFC 6750)', {
   pattern: '^Bearer ',
 });
 
-/** pino-http assigns it; requests refused before it ran have none (see ProblemKindInfo.beforeRequestId). */
+/** Every answer has it: the request log (request-log.ts) assigns it before anything else runs. */
 export const X_REQUEST_ID = header(
   "The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem",
   { type: 'string', pattern: '^[A-Za-z0-9._-]{1,128}$' },

@@ -55,10 +55,17 @@ describe('credentials are never written down', () => {
         'job.started',
         'job.completed',
         'job.failed',
-        'job.log_read',
         'request.rejected',
       ]),
     );
+    // Reads (the two log reads) are lines of the request log, not audit lines of their own.
+    const logReads = server
+      .logLines()
+      .filter(
+        (line) => line.msg === 'request completed' && /\/logs$/.test((line.req as { url: string }).url),
+      );
+    expect(logReads).toHaveLength(2);
+    expect(audited.some((line) => (line.audit as { action: string }).action === 'job.log_read')).toBe(false);
     const created = audited.find(
       (line) => (line.audit as { jobId?: string }).jobId === withToken.body.job_id,
     );

@@ -1,45 +1,51 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Request } from 'express';
 import pino from 'pino';
-import { pinoHttp } from 'pino-http';
 import request from 'supertest';
 import { InvalidConfigurationError, loadAppConfig } from '../../src/config/app-config';
 import { CENSOR, SENSITIVE_KEYS } from '../../src/logging/log-redaction';
-import { pinoHttpOptions } from '../../src/logging/pino-http-options';
+import { createRequestLog, loggerOptions } from '../../src/logging/request-log';
 import { requestContext } from '../../src/logging/request-id';
 
 const TOKEN = 'bearer-token-that-must-not-be-logged';
 const COOKIE = 'session=cookie-that-must-not-be-logged';
 const PASSWORD = 'body-password-that-must-not-be-logged';
 
-/** A server whose only middleware is pino-http with the app's options, logging into `lines`. */
-function loggedServer(env: Record<string, string> = {}): {
+/**
+ * A server whose only middleware is the request log with the app's options, logging into `lines`;
+ * each request also logs an app line through the same logger, and answers with `status`.
+ */
+function loggedServer(
+  env: Record<string, string> = {},
+  status = 200,
+): {
   server: Server;
   lines: Record<string, unknown>[];
 } {
   const lines: Record<string, unknown>[] = [];
-  const logger = pinoHttp(pinoHttpOptions(loadAppConfig(env)), {
+  const logger = pino(loggerOptions(loadAppConfig(env)), {
     write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>),
   });
+  const logRequest = createRequestLog(logger);
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    logger(req, res);
-    req.log.info(
+    logRequest(req, res);
+    logger.info(
       { credentials: { accessToken: TOKEN, clientSecret: 'client-secret' }, password: PASSWORD },
       'app line',
     );
     req.resume();
-    req.on('end', () => res.end('ok'));
+    req.on('end', () => res.writeHead(status, { 'set-cookie': COOKIE }).end('ok'));
   });
   return { server, lines };
 }
 
-/** The request-completed line is written when the response closes, which may be after the client read it. */
+/** The request line is written when the response closes, which may be after the client read it. */
 async function linesSettled(lines: unknown[], count: number): Promise<void> {
   for (let i = 0; i < 100 && lines.length < count; i++)
     await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
-describe('pino-http options', () => {
+describe('the request log', () => {
   it('logs a request with its id, without credentials, cookies or the body', async () => {
     const { server, lines } = loggedServer();
     const res = await request(server)
@@ -65,11 +71,37 @@ describe('pino-http options', () => {
         method: 'POST',
         url: '/api/v1/exports?x=1',
         headers: { authorization: '[REDACTED]', cookie: '[REDACTED]' },
+        remoteAddress: expect.any(String),
       },
-      res: { statusCode: 200 },
+      res: { statusCode: 200, headers: { 'x-request-id': 'req-1', 'set-cookie': '[REDACTED]' } },
+      responseTime: expect.any(Number),
     });
     const logged = JSON.stringify(lines);
     for (const secret of [TOKEN, COOKIE, PASSWORD, 'client-secret']) expect(logged).not.toContain(secret);
+  });
+
+  it('logs a server error at error level', async () => {
+    const { server, lines } = loggedServer({}, 503);
+    await request(server).get('/api/v1/exports');
+    await linesSettled(lines, 2);
+    expect(lines[1]).toMatchObject({ level: 50, msg: 'request errored', res: { statusCode: 503 } });
+  });
+
+  it('logs an answer the client left before it was sent as aborted', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logRequest = createRequestLog(
+      pino(loggerOptions(loadAppConfig({})), { write: (line: string) => void lines.push(JSON.parse(line)) }),
+    );
+    // Answers nothing: the client gives up, and the response closes unfinished.
+    const server = createServer((req, res) => logRequest(req, res));
+    await request(server)
+      .get('/slow')
+      .timeout(100)
+      .catch(() => undefined);
+    await linesSettled(lines, 1);
+    expect(lines).toEqual([
+      expect.objectContaining({ msg: 'request aborted', req: expect.objectContaining({ url: '/slow' }) }),
+    ]);
   });
 
   it('does not log health checks or metric scrapes, but still gives them an id', async () => {
@@ -112,7 +144,7 @@ describe('log redaction', () => {
       line,
     );
   const redacted = (line: Record<string, unknown>) =>
-    logged(pino(pinoHttpOptions(loadAppConfig({})) as pino.LoggerOptions, sink()), line);
+    logged(pino(loggerOptions(loadAppConfig({})), sink()), line);
   let written: string[] = [];
   const sink = () => ({ write: (text: string) => void written.push(text) });
   function logged(logger: pino.Logger, line: Record<string, unknown>): unknown {
@@ -172,14 +204,14 @@ describe('LOG_LEVEL', () => {
 });
 
 describe('requestContext', () => {
-  it('gives the request id and client address when the logging middleware set an id', () => {
+  it('gives the request id and client address when the request log set an id', () => {
     expect(requestContext({ id: 'req-7', ip: '127.0.0.1' } as unknown as Request)).toEqual({
       requestId: 'req-7',
       clientIp: '127.0.0.1',
     });
   });
 
-  it('has no request id for a request the middleware never saw', () => {
+  it('has no request id for a request the request log never saw', () => {
     expect(requestContext({ ip: '::1' } as unknown as Request)).toEqual({
       requestId: undefined,
       clientIp: '::1',

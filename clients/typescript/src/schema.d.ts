@@ -1140,7 +1140,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
-                    "X-Request-Id"?: string;
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1175,7 +1175,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
-                    "X-Request-Id"?: string;
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1186,7 +1186,7 @@ export interface operations {
             415: {
                 headers: {
                     /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
-                    "X-Request-Id"?: string;
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1301,7 +1301,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
-                    "X-Request-Id"?: string;
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1407,7 +1407,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
-                    "X-Request-Id"?: string;
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1517,7 +1517,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
-                    "X-Request-Id"?: string;
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1684,7 +1684,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
-                    "X-Request-Id"?: string;
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1814,7 +1814,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
-                    "X-Request-Id"?: string;
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1914,7 +1914,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
-                    "X-Request-Id"?: string;
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2010,7 +2010,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
-                    "X-Request-Id"?: string;
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2490,7 +2490,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
-                    "X-Request-Id"?: string;
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2525,7 +2525,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
-                    "X-Request-Id"?: string;
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2536,7 +2536,7 @@ export interface operations {
             415: {
                 headers: {
                     /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
-                    "X-Request-Id"?: string;
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2759,7 +2759,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
-                    "X-Request-Id"?: string;
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2805,7 +2805,7 @@ export interface operations {
             413: {
                 headers: {
                     /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
-                    "X-Request-Id"?: string;
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2816,7 +2816,7 @@ export interface operations {
             415: {
                 headers: {
                     /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
-                    "X-Request-Id"?: string;
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3054,7 +3054,7 @@ export interface operations {
             400: {
                 headers: {
                     /** @description The request's id in the server's logs (the caller's own X-Request-Id when it sent a sane one); quote it when reporting a problem */
-                    "X-Request-Id"?: string;
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {

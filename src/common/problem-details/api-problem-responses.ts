@@ -4,7 +4,6 @@ import { STATUS_CODES } from 'node:http';
 import {
   CONTENT_RANGE_UNSATISFIED,
   RETRY_AFTER,
-  sometimes,
   WWW_AUTHENTICATE,
   X_REQUEST_ID,
 } from '../../openapi/response-headers';
@@ -51,9 +50,7 @@ export function ApiProblemResponses(...kinds: ProblemKind[]): MethodDecorator & 
         description: `${STATUS_CODES[status]}: ${kindsOfStatus.join(', ')}`,
         headers: {
           ...PROBLEM_HEADERS[status],
-          'X-Request-Id': kindsOfStatus.some((kind) => PROBLEM_KINDS[kind].beforeRequestId)
-            ? sometimes(X_REQUEST_ID)
-            : X_REQUEST_ID,
+          'X-Request-Id': X_REQUEST_ID,
         },
         content: {
           [PROBLEM_CONTENT_TYPE]: {

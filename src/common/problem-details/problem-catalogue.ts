@@ -27,8 +27,6 @@ export interface ProblemKindInfo {
   exampleExtensions?: Record<string, unknown>;
   /** The request target of the examples; a job's URL unless given. */
   exampleInstance?: string;
-  /** Refused (by the body parser, or the router decoding the path) before the request got its id: no X-Request-Id. */
-  beforeRequestId?: true;
 }
 
 export const EXAMPLE_JOB_ID = '3f0e8e52-6f1a-4a55-9d7e-2b1c0e7a9a10';
@@ -51,14 +49,12 @@ export const PROBLEM_KINDS: Record<ProblemKind, ProblemKindInfo> = {
     ownType: false,
     exampleDetail: 'Unexpected token } in JSON at position 12',
     exampleInstance: '/api/v1/exports',
-    beforeRequestId: true,
   },
   'undecodable-path': {
     status: 400,
     ownType: false,
     exampleDetail: "Failed to decode param '%ff'",
     exampleInstance: '/api/v1/exports/%ff',
-    beforeRequestId: true,
   },
   'invalid-idempotency-key': {
     status: 400,
@@ -158,14 +154,12 @@ export const PROBLEM_KINDS: Record<ProblemKind, ProblemKindInfo> = {
     ownType: false,
     exampleDetail: 'request entity too large',
     exampleInstance: '/api/v1/exports',
-    beforeRequestId: true,
   },
   'unsupported-media-type': {
     status: 415,
     ownType: false,
     exampleDetail: 'The request body must be application/json, not text/plain.',
     exampleInstance: '/api/v1/exports',
-    beforeRequestId: true,
   },
   'range-not-satisfiable': {
     status: 416,
