@@ -21,6 +21,11 @@ import { compareProviderSchema } from './provider-schema-drift';
 import { isDatabaseUnavailable } from '../database/database-errors';
 import { DatabaseLocks } from '../jobs/database-locks';
 
+/** The database lock that servers sharing the plugin cache `pluginCacheDir` take turns on for their set-ups. */
+export function terraformSetupTurn(pluginCacheDir: string): string {
+  return `terraform-setup:${pluginCacheDir}`;
+}
+
 export interface ExporterReadiness {
   state: 'checking' | 'ready' | 'unavailable';
   terraformVersion?: string;
@@ -115,7 +120,7 @@ export class TerraformSetup implements OnApplicationBootstrap, BeforeApplication
   private async inTurnWithOtherServers(setUp: () => Promise<void>): Promise<void> {
     let turn = 'waiting' as 'waiting' | 'taken' | 'done';
     try {
-      await this.locks.runInTurn(`terraform-setup:${this.pluginCacheDir}`, async () => {
+      await this.locks.runInTurn(terraformSetupTurn(this.pluginCacheDir), async () => {
         turn = 'taken';
         await setUp();
         turn = 'done';

@@ -1,14 +1,17 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Client } from 'pg';
+import { terraformSetupTurn } from '../../src/exporter/terraform-setup';
 import {
   cliStandinVariant,
   ExporterVariant,
   findRealTerraform,
   realTerraformVariant,
 } from '../support/exporters';
-import { waitForJob } from '../support/jobs';
+import { sleep, waitForJob } from '../support/jobs';
 import { ServerProcess, startServer, useSharedServerState } from '../support/server-process';
+import { TcpProxy } from '../support/tcp-proxy';
 
 const SERVERS = 4;
 
@@ -41,17 +44,8 @@ describe.each(variants)('servers sharing a folder, started together, with $name'
       Array.from({ length: SERVERS }, () => startServer({ env: state.serverEnv(variant.env) })),
     );
     try {
-      for (const server of servers) {
-        let ready;
-        for (let i = 0; i < 300; i++) {
-          ready = await server.http.get('/health/ready');
-          if (ready.body?.details?.exporter?.state !== 'checking') break;
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-        const { state: setUp, detail } = ready?.body?.details?.exporter ?? {};
-        // The detail says why a set-up failed, if one did.
-        expect({ setUp, detail }).toEqual({ setUp: 'ready', detail: undefined });
-      }
+      for (const server of servers)
+        expect(await exporterSetUp(server)).toEqual({ setUp: 'ready', detail: undefined });
       const ids = await Promise.all(
         servers.map(async (server, index) => {
           const res = await server.http
@@ -67,3 +61,58 @@ describe.each(variants)('servers sharing a folder, started together, with $name'
     }
   });
 });
+
+describe('a server waiting for its turn to set Terraform up when the database goes away', () => {
+  const state = useSharedServerState('setup-outage');
+  let proxy: TcpProxy;
+  beforeAll(async () => {
+    const url = new URL(state.database.url);
+    proxy = await TcpProxy.start({ host: url.hostname, port: Number(url.port || 5432) });
+  });
+  afterAll(() => proxy.close());
+
+  it('sets up on its own rather than not at all, and becomes ready', async () => {
+    // Another server's set-up holds the turn, and keeps it for the whole test.
+    const otherServer = new Client({ connectionString: state.database.url });
+    await otherServer.connect();
+    await otherServer.query('BEGIN');
+    await otherServer.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+      terraformSetupTurn(path.join(state.exportBaseDir, '.terraform-plugin-cache')),
+    ]);
+    try {
+      const server = await startServer({
+        env: state.serverEnv({ DATABASE_URL: proxy.route(state.database.url), LOG_LEVEL: 'info' }),
+      });
+      const waitingForTurn = async () =>
+        (
+          await otherServer.query<{ waiting: number }>(
+            "SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+          )
+        ).rows[0].waiting;
+      for (let i = 0; i < 100 && (await waitingForTurn()) === 0; i++) await sleep(100);
+      expect(await waitingForTurn()).toBe(1);
+      expect((await server.http.get('/health/ready')).body.details.exporter.state).toBe('checking');
+
+      proxy.cut();
+      await sleep(500);
+      proxy.restore();
+
+      expect(await exporterSetUp(server)).toEqual({ setUp: 'ready', detail: undefined });
+      expect(server.output).toContain("Setting up Terraform without waiting for other servers' set-ups");
+    } finally {
+      await otherServer.query('ROLLBACK');
+      await otherServer.end();
+    }
+  });
+});
+
+/** The server's exporter set-up once it is no longer being checked; the detail says why it failed, if it did. */
+async function exporterSetUp(server: ServerProcess): Promise<{ setUp?: string; detail?: string }> {
+  let exporter: { state?: string; detail?: string } | undefined;
+  for (let i = 0; i < 300; i++) {
+    exporter = (await server.http.get('/health/ready')).body?.details?.exporter;
+    if (exporter?.state !== 'checking') break;
+    await sleep(100);
+  }
+  return { setUp: exporter?.state, detail: exporter?.detail };
+}

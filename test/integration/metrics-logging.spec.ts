@@ -178,5 +178,24 @@ describe('metrics and request ids (real HTTP and PostgreSQL)', () => {
       expect(res.status).toBe(404);
       expect(res.headers['x-request-id']).toBe('trace-404');
     });
+
+    it('comes back on requests refused before any route ran: a body that is not JSON, too large or malformed, a path that does not decode', async () => {
+      const refused = [
+        t.http.post('/api/v1/exports').set('Content-Type', 'text/plain').send('x'),
+        t.http
+          .post('/api/v1/exports')
+          .set('Content-Type', 'application/json')
+          .send(JSON.stringify({ directory: 'x'.repeat(70_000) })),
+        t.http.post('/api/v1/exports').set('Content-Type', 'application/json').send('{"directory":'),
+        t.http.get('/api/v1/exports/%ff'),
+      ];
+      const answers = await Promise.all(refused.map((req, i) => req.set('X-Request-Id', `refused-${i}`)));
+      expect(answers.map((res) => [res.status, res.headers['x-request-id']])).toEqual([
+        [415, 'refused-0'],
+        [413, 'refused-1'],
+        [400, 'refused-2'],
+        [400, 'refused-3'],
+      ]);
+    });
   });
 });

@@ -131,4 +131,17 @@ describe('audit trail of schedules', () => {
       detail: { name: 'Later' },
     });
   });
+
+  it('keeps a detail exactly as given, whatever characters it holds', async () => {
+    const server = await startServer({ env: state.serverEnv() });
+    // What the audit insert must carry through its column arrays unchanged.
+    const name = 'quote " backslash \\ braces {a,b} NULL, comma ; é ✓ \n new line';
+    const created = await server.http
+      .post('/api/v1/schedules')
+      .send({ name, cron: '0 2 * * *', time_zone: 'UTC', export: {} });
+    expect(created.status).toBe(201);
+    const trail = await server.http.get(`/api/v1/schedules/${created.body.schedule_id as string}/events`);
+    expect(trail.body.events[0]).toMatchObject({ action: 'schedule.created', detail: { name } });
+    await server.stop('SIGTERM');
+  });
 });
